@@ -1,0 +1,18 @@
+using Orleans.Concurrency;
+
+namespace Gfe.Abstractions;
+
+/// <summary>
+/// One training configuration, keyed by its canonical run key. The grain trains in the background on the silo that
+/// hosts it; callers poll <see cref="GetStatus"/>.
+/// </summary>
+public interface IRunGrain : IGrainWithStringKey
+{
+    /// <summary>Accepts the spec and returns at once. Idempotent: a run that is queued, running or completed is left
+    /// alone; a failed or cancelled one is started again.</summary>
+    Task Start(RunSpec spec);
+
+    /// <summary>Status, progress and (when finished) the outcome; answers while the run trains.</summary>
+    [AlwaysInterleave]
+    Task<RunStatus> GetStatus();
+}

@@ -1,0 +1,16 @@
+namespace Gfe.Abstractions;
+
+/// <summary>The result of a completed run, as it travels to the client and is stored with the run's state.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RunOutcome(
+    [property: Id(0)] Dictionary<string, double> TestLoss,
+    [property: Id(1)] double FinalTrainLoss,
+    [property: Id(2)] long ImagesSeen,
+    [property: Id(3)] int TestImages,
+    [property: Id(4)] AmdSummary TrainAmd,
+    [property: Id(5)] AmdSummary TestAmd,
+    [property: Id(6)] double TrainSeconds,
+    [property: Id(7)] double TestSeconds,
+    [property: Id(8)] List<CurveSample> Curve,
+    [property: Id(9)] string DataProvenance,
+    [property: Id(10)] string Device);

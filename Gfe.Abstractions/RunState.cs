@@ -1,0 +1,17 @@
+namespace Gfe.Abstractions;
+
+/// <summary>Where a run is in its life.</summary>
+[GenerateSerializer]
+public enum RunState
+{
+    /// <summary>The grain has never been given a spec.</summary>
+    NotStarted,
+
+    /// <summary>Accepted; waiting for a free job slot on its silo.</summary>
+    Queued,
+
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}

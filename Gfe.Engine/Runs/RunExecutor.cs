@@ -1,0 +1,19 @@
+using Gfe.Engine.Data;
+
+namespace Gfe.Engine.Runs;
+
+/// <summary>
+/// Runs one configuration to the end, synchronously, on the calling thread. Torch state (grad mode, dispose scopes)
+/// is per OS thread, so callers give each run a dedicated thread and never await inside it.
+/// </summary>
+public static class RunExecutor
+{
+    public static RunResult Execute(RunConfig config, DatasetSplits? data, IProgress<RunProgress>? progress, CancellationToken cancel)
+    {
+        return config.Method switch
+        {
+            RunMethod.Simulate => Simulation.Run(config, progress, cancel),
+            _ => throw new NotImplementedException("engine helper: GFE-amd and AE training"),
+        };
+    }
+}

@@ -1,0 +1,117 @@
+using System.Globalization;
+
+namespace Gfe.Engine.Runs;
+
+/// <summary>
+/// The table of every run setting that a sweep file may name. Reading and writing go through this one table, so the
+/// sweep parser, the canonical run key and the result CSV cannot disagree about names or formats.
+/// </summary>
+public static class RunParameters
+{
+    static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    public static IReadOnlyList<RunParameter> All { get; } =
+    [
+        Enum("method", "what to train: gfe-amd, ae or simulate", c => c.Method, (c, v) => c with { Method = v }),
+        Text("dataset", "dataset name: mnist or fashion-mnist", c => c.Dataset, (c, v) => c with { Dataset = v.ToLowerInvariant() }),
+        Int("trainSize", "training images N (the first N of the seeded shuffle, one pass)", 1, c => c.TrainSize, (c, v) => c with { TrainSize = v }),
+        Int("testSize", "test images M (the first M of the test set); 0 = all", 0, c => c.TestSize, (c, v) => c with { TestSize = v }),
+        Int("seed", "seed of the subset, the weights and the latent starts", 0, c => c.Seed, (c, v) => c with { Seed = v }),
+        Int("batchSize", "training batch size B", 1, c => c.BatchSize, (c, v) => c with { BatchSize = v }),
+        Int("testBatchSize", "batch size of AMD test encoding", 1, c => c.TestBatchSize, (c, v) => c with { TestBatchSize = v }),
+        Enum("z0", "latent start: uniform (reference) or zero (paper)", c => c.Z0, (c, v) => c with { Z0 = v }),
+        Real("lr", "RMSprop learning rate", c => c.LearningRate, (c, v) => c with { LearningRate = v }),
+        Real("rmsAlpha", "RMSprop smoothing constant", c => c.RmsAlpha, (c, v) => c with { RmsAlpha = v }),
+        Real("rmsEps", "RMSprop epsilon", c => c.RmsEps, (c, v) => c with { RmsEps = v }),
+        Int("curveEvery", "record the train-loss curve every this many batches", 1, c => c.CurveEvery, (c, v) => c with { CurveEvery = v }),
+        Real("amd.tau", "AMD flow horizon tau", c => c.Amd.Tau, (c, v) => c with { Amd = c.Amd with { Tau = v } }),
+        Real("amd.dtStart", "AMD initial step s0", c => c.Amd.DtStart, (c, v) => c with { Amd = c.Amd with { DtStart = v } }),
+        Real("amd.dtMax", "AMD largest step smax", c => c.Amd.DtMax, (c, v) => c with { Amd = c.Amd with { DtMax = v } }),
+        Real("amd.growth", "AMD step growth kappa", c => c.Amd.Growth, (c, v) => c with { Amd = c.Amd with { Growth = v } }),
+        Real("amd.beta", "AMD backtracking factor beta", c => c.Amd.Beta, (c, v) => c with { Amd = c.Amd with { Beta = v } }),
+        Int("amd.maxHalvings", "AMD fallback after dt < beta^K", 1, c => c.Amd.MaxHalvings, (c, v) => c with { Amd = c.Amd with { MaxHalvings = v } }),
+        Real("amd.sigma", "AMD Armijo sigma", c => c.Amd.Sigma, (c, v) => c with { Amd = c.Amd with { Sigma = v } }),
+        Real("amd.fallbackDt", "AMD time step of a forced acceptance", c => c.Amd.FallbackDt, (c, v) => c with { Amd = c.Amd with { FallbackDt = v } }),
+        Real("amd.monitorFraction", "AMD monitors convergence once (tau-t)/tau <= this", c => c.Amd.MonitorFraction, (c, v) => c with { Amd = c.Amd with { MonitorFraction = v } }),
+        Int("amd.window", "AMD convergence window (monitored losses)", 2, c => c.Amd.Window, (c, v) => c with { Amd = c.Amd with { Window = v } }),
+        Real("amd.tolerance", "AMD convergence threshold on the mean loss slope", c => c.Amd.Tolerance, (c, v) => c with { Amd = c.Amd with { Tolerance = v } }),
+        Real("simulateSeconds", "simulate: seconds to sleep", c => c.SimulateSeconds, (c, v) => c with { SimulateSeconds = v }),
+        Bool("simulateFailure", "simulate: fail instead of finishing", c => c.SimulateFailure, (c, v) => c with { SimulateFailure = v }),
+    ];
+
+    static readonly Dictionary<string, RunParameter> ByName =
+        All.ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The parameter of that name (case-insensitive), or null.</summary>
+    public static RunParameter? Find(string name) => ByName.GetValueOrDefault(name);
+
+    /// <summary>Applies one named setting; throws <see cref="RunConfigException"/> naming the key on a bad name or value.</summary>
+    public static RunConfig Apply(RunConfig config, string name, string value)
+    {
+        var parameter = Find(name) ?? throw new RunConfigException(name,
+            $"unknown setting '{name}'; known settings: {string.Join(", ", All.Select(p => p.Name))}");
+        return parameter.Parse(config, value.Trim());
+    }
+
+    /// <summary>Builds a config from defaults plus the given settings.</summary>
+    public static RunConfig FromDictionary(IEnumerable<KeyValuePair<string, string>> settings) =>
+        settings.Aggregate(new RunConfig(), (config, kv) => Apply(config, kv.Key, kv.Value));
+
+    /// <summary>Every setting of the config as canonical text, in table order.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> ToList(RunConfig config) =>
+        All.Select(p => new KeyValuePair<string, string>(p.Name, p.Format(config))).ToList();
+
+    /// <summary>The canonical text of a method name, e.g. GfeAmd -> gfe-amd.</summary>
+    public static string MethodName(RunMethod method) => EnumText(method);
+
+    static RunParameter Text(string name, string description, Func<RunConfig, string> get, Func<RunConfig, string, RunConfig> set) =>
+        new(name, description, get, (c, v) => v.Length > 0 ? set(c, v) : throw new RunConfigException(name, $"'{name}' must not be empty"));
+
+    static RunParameter Int(string name, string description, int min, Func<RunConfig, int> get, Func<RunConfig, int, RunConfig> set) =>
+        new(name, description, c => get(c).ToString(Invariant), (c, v) =>
+        {
+            if (!int.TryParse(v, NumberStyles.Integer, Invariant, out var n))
+                throw new RunConfigException(name, $"'{name}' must be a whole number, not '{v}'");
+            if (n < min)
+                throw new RunConfigException(name, $"'{name}' must be at least {min}, not {n}");
+            return set(c, n);
+        });
+
+    static RunParameter Real(string name, string description, Func<RunConfig, double> get, Func<RunConfig, double, RunConfig> set) =>
+        new(name, description, c => get(c).ToString("R", Invariant), (c, v) =>
+        {
+            if (!double.TryParse(v, NumberStyles.Float, Invariant, out var x) || !double.IsFinite(x))
+                throw new RunConfigException(name, $"'{name}' must be a finite number, not '{v}'");
+            if (x <= 0)
+                throw new RunConfigException(name, $"'{name}' must be positive, not {v}");
+            return set(c, x);
+        });
+
+    static RunParameter Bool(string name, string description, Func<RunConfig, bool> get, Func<RunConfig, bool, RunConfig> set) =>
+        new(name, description, c => get(c) ? "true" : "false", (c, v) =>
+            bool.TryParse(v, out var b) ? set(c, b) : throw new RunConfigException(name, $"'{name}' must be true or false, not '{v}'"));
+
+    static RunParameter Enum<T>(string name, string description, Func<RunConfig, T> get, Func<RunConfig, T, RunConfig> set)
+        where T : struct, System.Enum =>
+        new(name, description, c => EnumText(get(c)), (c, v) =>
+        {
+            var match = System.Enum.GetValues<T>().Where(e => EnumText(e) == v.ToLowerInvariant()).ToList();
+            if (match.Count == 0)
+                throw new RunConfigException(name,
+                    $"'{name}' must be one of {string.Join(", ", System.Enum.GetValues<T>().Select(EnumText))}, not '{v}'");
+            return set(c, match[0]);
+        });
+
+    /// <summary>GfeAmd -> gfe-amd: enum names in sweep files are lower-case with dashes between words.</summary>
+    static string EnumText<T>(T value) where T : struct, System.Enum
+    {
+        var name = value.ToString();
+        var text = new System.Text.StringBuilder();
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (i > 0 && char.IsUpper(name[i])) text.Append('-');
+            text.Append(char.ToLowerInvariant(name[i]));
+        }
+        return text.ToString();
+    }
+}

@@ -1,0 +1,32 @@
+namespace Gfe.Engine.Runs;
+
+/// <summary>What a finished run produced.</summary>
+public sealed record RunResult
+{
+    /// <summary>Per-image mean test loss (engine-spec §2) by evaluation name (<see cref="Evaluations"/>).</summary>
+    public required IReadOnlyDictionary<string, double> TestLoss { get; init; }
+
+    /// <summary>Train loss L/B of the last batch.</summary>
+    public required double FinalTrainLoss { get; init; }
+
+    public required long ImagesSeen { get; init; }
+
+    public required int TestImages { get; init; }
+
+    public required AmdStatistics TrainAmd { get; init; }
+
+    public required AmdStatistics TestAmd { get; init; }
+
+    public required double TrainSeconds { get; init; }
+
+    public required double TestSeconds { get; init; }
+
+    /// <summary>Train loss against images seen and wall time.</summary>
+    public required IReadOnlyList<CurvePoint> Curve { get; init; }
+
+    /// <summary>Where the dataset came from (source and checksum), from its manifest.</summary>
+    public required string DataProvenance { get; init; }
+
+    /// <summary>cpu or cuda:N.</summary>
+    public required string Device { get; init; }
+}
