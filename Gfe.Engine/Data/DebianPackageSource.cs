@@ -34,7 +34,14 @@ public sealed class DebianPackageSource(
         try
         {
             progress?.Report(new FetchProgress(dataset, $"apt-get download {package}", null));
-            ExternalTool.Run("apt-get", ["download", package], scratch.FullName, timeout, cancel);
+            try
+            {
+                ExternalTool.Run("apt-get", ["download", package], scratch.FullName, timeout, cancel);
+            }
+            catch (DataException e) when (e.Message.Contains("Unable to locate package"))
+            {
+                throw new DataException($"{e.Message} (the package lists may be empty: run apt-get update first)", e);
+            }
             var archive = scratch.GetFiles($"{package}_*.deb").SingleOrDefault()
                 ?? throw new DataException($"apt-get download {package} left no {package}_*.deb in {scratch.FullName}.");
             var unpacked = Path.Combine(scratch.FullName, "unpacked");
