@@ -64,6 +64,14 @@ public sealed class DatasetStore
                 }
             }
             Loaded.TryRemove(folder, out _);
+            try
+            {
+                System.IO.Directory.CreateDirectory(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new DataException($"Cannot create the dataset folder {folder}: {e.Message}", e);
+            }
             return new DataFetcher(sourcesFor(info.Name)).Fetch(info.Name, folder, progress, cancel).Provenance;
         }
     }
@@ -118,8 +126,15 @@ public sealed class DatasetStore
             .ToArray();
         var created = new DatasetManifest(info.Name, $"files placed in {folder}", FetchedByGfe: false,
             DateTimeOffset.UtcNow, entries, "Found in the data directory; not fetched by gfe, so never replaced by it.");
-        created.Write(folder);
-        Loaded.TryRemove(folder, out _);
+        try
+        {
+            created.Write(folder);
+            Loaded.TryRemove(folder, out _);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only folder of the user's is fine to use; only change detection is lost.
+        }
         return created;
     }
 

@@ -142,6 +142,20 @@ public sealed class DatasetStoreTests : IDisposable
     }
 
     [Fact]
+    public void Ensure_SomeOfTheUsersFiles_IsAnErrorNotAFetch()
+    {
+        var layout = SyntheticIdx.WriteDataset(MnistFolder, 30, 10);
+        File.Delete(layout.TestLabels);
+        var source = new ScriptedSource("would overwrite");
+
+        var e = Assert.Throws<DataException>(() => Store(source).Ensure("mnist"));
+
+        Assert.Contains(DatasetLayout.TestLabelsName, e.Message);
+        Assert.Equal(0, source.Calls);
+        Assert.True(File.Exists(layout.TrainImages));
+    }
+
+    [Fact]
     public void Ensure_FetchedFilesChangedSince_AreFetchedAgain()
     {
         var source = new ScriptedSource("offline");
