@@ -1,13 +1,19 @@
 namespace Gfe.Engine.Data;
 
-/// <summary>The datasets a sweep may name.</summary>
+/// <summary>
+/// The datasets a sweep may name, with the nominal split sizes of engine-spec §5: of the 60,000 training-file images
+/// the first 50,000, shuffled with seed 0, give 49,992 training and 8 validation images; the test split is the whole
+/// 10,000-image test file. A converted offline source may have fewer (see docs/data.md); the loaded
+/// <see cref="ImageSet.Count"/> is what a run really has.
+/// </summary>
 public static class DatasetCatalog
 {
-    // DATA HELPER: fill in the real nominal sizes (engine-spec §5) and any notes.
     public static IReadOnlyList<DatasetInfo> All { get; } =
     [
-        new("mnist", 49_992, 10_000, "MNIST handwritten digits"),
-        new("fashion-mnist", 49_992, 10_000, "Fashion-MNIST clothing images"),
+        new("mnist", 49_992, 10_000,
+            "MNIST handwritten digits 0-9 (LeCun et al.), 28x28 grey: 49,992 train + 8 validation of the first 50,000 training-file images, 10,000 test"),
+        new("fashion-mnist", 49_992, 10_000,
+            "Fashion-MNIST clothing in 10 classes (Xiao et al., Zalando), 28x28 grey: 49,992 train + 8 validation of the first 50,000 training-file images, 10,000 test"),
     ];
 
     public static DatasetInfo? Find(string name) =>

@@ -1,18 +1,172 @@
+using System.Collections.Concurrent;
+
 namespace Gfe.Engine.Data;
 
 /// <summary>
 /// The datasets of one data directory: loads them (cached, thread-safe, shared by every run of a process) and
 /// fetches the missing ones.
 /// </summary>
-public sealed class DatasetStore(string directory)
+/// <remarks>
+/// A dataset lives in <c>&lt;directory&gt;/&lt;name&gt;/</c> as the four standard IDX files (raw or .gz) and a
+/// <c>manifest.json</c>. Files the user put there are used as they are and never replaced: if they are damaged,
+/// <see cref="Ensure"/> says so and stops. Files a fetch wrote (the manifest says so) that no longer match their
+/// checksums are deleted and fetched again. The cache is per process and keyed by the dataset folder, so runs that
+/// each make their own store still share one copy of the images.
+/// </remarks>
+public sealed class DatasetStore
 {
-    public string Directory { get; } = Path.GetFullPath(directory);
+    private static readonly ConcurrentDictionary<string, Lazy<(DatasetSplits Splits, ImageSet Validation)>> Loaded = new();
+    private static readonly ConcurrentDictionary<string, object> FolderLocks = new();
+
+    private readonly Func<string, IReadOnlyList<IDataSource>> sourcesFor;
+
+    public DatasetStore(string directory) : this(directory, DataFetcher.DefaultSources)
+    {
+    }
+
+    /// <summary>A store whose fetches use <paramref name="sourcesFor"/>(dataset name) instead of the default sources.</summary>
+    public DatasetStore(string directory, Func<string, IReadOnlyList<IDataSource>> sourcesFor)
+    {
+        Directory = Path.GetFullPath(directory);
+        this.sourcesFor = sourcesFor;
+    }
+
+    public string Directory { get; }
+
+    /// <summary>The folder of one dataset: <c>&lt;directory&gt;/&lt;name&gt;</c>.</summary>
+    public string DatasetDirectory(string name) => Path.Combine(Directory, Resolve(name).Name);
 
     /// <summary>Loads a dataset that is present, split as engine-spec §5; throws <see cref="DataException"/> if it
     /// is missing or corrupt.</summary>
-    public DatasetSplits Load(string name) => throw new NotImplementedException("data helper");
+    public DatasetSplits Load(string name) => LoadCached(Resolve(name)).Splits;
+
+    /// <summary>The 8 validation images of the training split (engine-spec §5), which <see cref="Load"/> leaves out.</summary>
+    public ImageSet LoadValidation(string name) => LoadCached(Resolve(name)).Validation;
 
     /// <summary>Makes sure the dataset is present, fetching it if needed; returns its one-line provenance.</summary>
-    public string Ensure(string name, IProgress<FetchProgress>? progress = null, CancellationToken cancel = default) =>
-        throw new NotImplementedException("data helper");
+    public string Ensure(string name, IProgress<FetchProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var info = Resolve(name);
+        var folder = Path.Combine(Directory, info.Name);
+        lock (FolderLocks.GetOrAdd(folder, _ => new object()))
+        {
+            var manifest = DatasetManifest.Read(folder);
+            if (DatasetLayout.AnyPresent(folder))
+            {
+                try
+                {
+                    return CheckPresent(info, folder, manifest).Provenance;
+                }
+                catch (DataException e) when (manifest is { FetchedByGfe: true })
+                {
+                    progress?.Report(new FetchProgress(info.Name, $"fetched files are damaged, fetching again: {e.Message}", null));
+                    DeleteFetched(folder, manifest);
+                }
+            }
+            Loaded.TryRemove(folder, out _);
+            try
+            {
+                System.IO.Directory.CreateDirectory(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new DataException($"Cannot create the dataset folder {folder}: {e.Message}", e);
+            }
+            return new DataFetcher(sourcesFor(info.Name)).Fetch(info.Name, folder, progress, cancel).Provenance;
+        }
+    }
+
+    private static DatasetInfo Resolve(string name) =>
+        DatasetCatalog.Find(name) ?? throw new DataException(
+            $"Unknown dataset '{name}'; known: {string.Join(", ", DatasetCatalog.All.Select(d => d.Name))}.");
+
+    private (DatasetSplits Splits, ImageSet Validation) LoadCached(DatasetInfo info)
+    {
+        var folder = Path.Combine(Directory, info.Name);
+        var lazy = Loaded.GetOrAdd(folder, _ => new Lazy<(DatasetSplits, ImageSet)>(() => ReadFromDisk(info, folder)));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            // A failed load is not cached: the user may fix the files, or another run may fetch them.
+            Loaded.TryRemove(KeyValuePair.Create(folder, lazy));
+            throw;
+        }
+    }
+
+    private static (DatasetSplits, ImageSet) ReadFromDisk(DatasetInfo info, string folder)
+    {
+        lock (FolderLocks.GetOrAdd(folder, _ => new object()))
+        {
+            var files = Locate(info, folder);
+            var manifest = DatasetManifest.Read(folder);
+            var provenance = manifest is null
+                ? $"{info.Name} from files in {folder} (no manifest), sha256:{DatasetManifest.CombinedChecksum(files.Files.Select(FileDigest.Sha256))[..12]}"
+                : Verify(files, manifest, folder).Provenance;
+            var trainingFile = IdxFile.ReadImageSet(files.TrainImages, files.TrainLabels, limit: TrainingSplit.PoolSize);
+            var test = IdxFile.ReadImageSet(files.TestImages, files.TestLabels);
+            var split = TrainingSplit.Cut(trainingFile);
+            return (new DatasetSplits(info.Name, split.Train, test, provenance), split.Validation);
+        }
+    }
+
+    // Files present: with a manifest they must match it; without one they are the user's, checked completely and
+    // given a manifest so that later loads can detect changes.
+    private static DatasetManifest CheckPresent(DatasetInfo info, string folder, DatasetManifest? manifest)
+    {
+        var files = Locate(info, folder);
+        if (manifest is not null) return Verify(files, manifest, folder);
+        int trainCount = IdxFile.Validate(files.TrainImages, files.TrainLabels);
+        int testCount = IdxFile.Validate(files.TestImages, files.TestLabels);
+        int[] counts = [trainCount, trainCount, testCount, testCount];
+        var entries = files.Files
+            .Select((path, i) => new ManifestFile(Path.GetFileName(path), FileDigest.Sha256(path), counts[i]))
+            .ToArray();
+        var created = new DatasetManifest(info.Name, $"files placed in {folder}", FetchedByGfe: false,
+            DateTimeOffset.UtcNow, entries, "Found in the data directory; not fetched by gfe, so never replaced by it.");
+        try
+        {
+            created.Write(folder);
+            Loaded.TryRemove(folder, out _);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only folder of the user's is fine to use; only change detection is lost.
+        }
+        return created;
+    }
+
+    private static DatasetLayout Locate(DatasetInfo info, string folder) =>
+        DatasetLayout.TryLocate(folder, out var missing) ?? throw new DataException(
+            $"{info.Name} is not complete in {folder}: missing {string.Join(", ", missing.Select(m => m + "[.gz]"))}. " +
+            "Fetch it first, or put the four IDX files there.");
+
+    private static DatasetManifest Verify(DatasetLayout files, DatasetManifest manifest, string folder)
+    {
+        var manifestPath = Path.Combine(folder, DatasetManifest.FileName);
+        foreach (var path in files.Files)
+        {
+            var name = Path.GetFileName(path);
+            var entry = manifest.Files.FirstOrDefault(f => f.Name == name) ?? throw new DataException(
+                $"{path} is not listed in {manifestPath}; remove the file that does not belong, or the manifest to accept the folder as it is.");
+            var actual = FileDigest.Sha256(path);
+            if (actual != entry.Sha256)
+                throw new DataException(
+                    $"{path}: SHA-256 {actual[..12]}... differs from {entry.Sha256[..Math.Min(12, entry.Sha256.Length)]}... in {manifestPath}; " +
+                    "the file changed after it was recorded.");
+        }
+        return manifest;
+    }
+
+    private static void DeleteFetched(string folder, DatasetManifest manifest)
+    {
+        foreach (var file in manifest.Files)
+        {
+            var path = Path.Combine(folder, Path.GetFileName(file.Name));
+            if (File.Exists(path)) File.Delete(path);
+        }
+        File.Delete(Path.Combine(folder, DatasetManifest.FileName));
+    }
 }
