@@ -122,6 +122,25 @@ public sealed class RunGrainTests(RunnerCluster cluster)
     }
 
     [Fact]
+    public async Task A_run_whose_activation_goes_away_mid_run_is_trained_again_by_its_next_activation()
+    {
+        var spec = SimulatedRuns.Spec(seconds: 1.0);
+        var run = cluster.Client.Grain(spec);
+        var executionsBefore = cluster.JobSlots.Granted;
+        await run.Start(spec);
+        while ((await run.GetStatus()).State != RunState.Running)
+            await Task.Delay(10);
+
+        await cluster.Deactivate(run);
+        var done = await SimulatedRuns.Finished(run);
+
+        Assert.Equal(RunState.Completed, done.State);
+        Assert.Equal(2, cluster.JobSlots.Granted - executionsBefore);
+        // The interrupted execution gave its slot back.
+        Assert.Equal(0, cluster.JobSlots.InUse);
+    }
+
+    [Fact]
     public async Task A_silo_never_trains_more_runs_at_once_than_it_has_slots_and_trains_them_all()
     {
         var specs = Enumerable.Range(0, 6).Select(_ => SimulatedRuns.Spec(seconds: 0.4)).ToList();

@@ -24,6 +24,9 @@ public sealed class RunnerCluster : IAsyncLifetime
     /// <summary>The silo's job slots: <see cref="JobSlots.Granted"/> counts run executions.</summary>
     public JobSlots JobSlots => Cluster.Silos[0].ServiceProvider.GetRequiredService<JobSlots>();
 
+    /// <summary>Deactivates a grain's activation as the silo would when collecting or shutting down.</summary>
+    public Task Deactivate(IAddressable grain) => Cluster.DeactivateAsync(grain);
+
     public async Task InitializeAsync()
     {
         var options = new GfeSiloOptions { Slots = Slots, DataDirectory = dataDirectory };
