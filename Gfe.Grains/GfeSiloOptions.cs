@@ -1,4 +1,5 @@
 using Gfe.Engine.Data;
+using Microsoft.Extensions.Configuration;
 
 namespace Gfe.Grains;
 
@@ -31,6 +32,12 @@ public sealed record GfeSiloOptions
     public string LogDirectory { get; init; } = "logs";
 
     public const string LocalhostClustering = "localhost";
+
+    /// <summary>The options named at the root of a configuration (e.g. "Slots", "--slots", "GFE_Slots" once the
+    /// prefix is stripped); settings it does not name keep their defaults. Unknown keys are ignored because the
+    /// same configuration also carries the host's own settings.</summary>
+    public static GfeSiloOptions From(IConfiguration configuration) =>
+        configuration.Get<GfeSiloOptions>() ?? new GfeSiloOptions();
 
     /// <summary>Every problem with these options, each naming its setting; empty when they are usable.</summary>
     public IReadOnlyList<string> Problems()

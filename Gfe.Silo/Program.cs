@@ -1,7 +1,6 @@
 // The GFE silo host: hosts run grains on this machine's job slots. Settings come from appsettings.json beside the
 // executable, then GFE_* environment variables, then the command line (e.g. --Slots 4 --DataDirectory /data).
 using Gfe.Grains;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -15,7 +14,7 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
 });
 builder.Configuration.AddEnvironmentVariables(prefix: "GFE_").AddCommandLine(args);
 
-var options = builder.Configuration.Get<GfeSiloOptions>() ?? new GfeSiloOptions();
+var options = GfeSiloOptions.From(builder.Configuration);
 var problems = options.Problems();
 if (problems.Count > 0)
 {

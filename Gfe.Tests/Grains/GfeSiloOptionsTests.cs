@@ -1,4 +1,5 @@
 using Gfe.Grains;
+using Microsoft.Extensions.Configuration;
 using Xunit;
 
 namespace Gfe.Tests.Grains;
@@ -24,5 +25,22 @@ public sealed class GfeSiloOptionsTests
         Assert.Contains(problems, p => p.StartsWith("SiloPort and GatewayPort must differ"));
         Assert.Contains(problems, p => p.StartsWith("ServiceId must not be empty"));
         Assert.DoesNotContain(problems, p => p.StartsWith("ClusterId"));
+    }
+
+    [Fact]
+    public void Options_are_read_from_configuration_with_the_command_line_winning()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Slots"] = "8", ["ClusterId"] = "lab", ["Logging:LogLevel:Default"] = "Debug" })
+            .AddCommandLine(["--slots", "3", "--DataDirectory", "/srv/gfe-data", "--PrimarySiloPort", "11111"])
+            .Build();
+
+        var options = GfeSiloOptions.From(configuration);
+
+        Assert.Equal(3, options.Slots);
+        Assert.Equal("/srv/gfe-data", options.DataDirectory);
+        Assert.Equal(11111, options.PrimarySiloPort);
+        Assert.Equal("lab", options.ClusterId);
+        Assert.Equal(new GfeSiloOptions().GatewayPort, options.GatewayPort);
     }
 }
