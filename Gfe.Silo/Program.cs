@@ -1,6 +1,7 @@
 // The GFE silo host: hosts run grains on this machine's job slots. Settings come from appsettings.json beside the
 // executable, then GFE_* environment variables, then the command line (e.g. --Slots 4 --DataDirectory /data).
 using Gfe.Grains;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
