@@ -35,7 +35,11 @@ public sealed class RunGrain(
     /// <summary>How long deactivation waits for the training thread to notice it was cancelled.</summary>
     static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 
+    /// <summary>Cancelled when the activation goes away: the run stays queued/running in storage and resumes.</summary>
     readonly CancellationTokenSource stopping = new();
+
+    /// <summary>Cancelled by <see cref="Cancel"/>: the run ends as cancelled. Linked to <see cref="stopping"/>.</summary>
+    CancellationTokenSource? cancelling;
     Task? background;
     Task<RunResult>? training;
 
@@ -53,7 +57,7 @@ public sealed class RunGrain(
                 var config = RunSpecs.ToConfig(Run.Spec, Key);
                 logger.LogInformation("Run {Key} was {State} when its last activation ended; queuing it again", Key, Run.State);
                 Run.State = RunState.Queued;
-                background = RunInBackground(config);
+                background = RunInBackground(config, cancelling = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token));
             }
             catch (RunConfigException e)
             {
@@ -99,24 +103,36 @@ public sealed class RunGrain(
             return;
         }
 
+        // Created before the first await, so that a Cancel arriving while the record is saved is not lost.
+        var cancel = cancelling = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
         await record.WriteStateAsync();
-        background = RunInBackground(config);
+        background = RunInBackground(config, cancel);
     }
 
     /// <summary>Interleaves with everything (the interface marks it [AlwaysInterleave]), so it answers mid-run.</summary>
     public Task<RunStatus> GetStatus() => Task.FromResult(Run.ToStatus(Key));
 
+    public Task Cancel()
+    {
+        if (Run.State is RunState.Queued or RunState.Running)
+        {
+            logger.LogInformation("Run {Key} cancel requested while {State}", Key, Run.State);
+            cancelling?.Cancel();
+        }
+        return Task.CompletedTask;
+    }
+
     /// <summary>
     /// The activation's background loop: wait for a slot, train, record the result. It runs on the grain scheduler
     /// (it touches the record); only <see cref="Execute"/> runs on the dedicated thread. It never throws.
     /// </summary>
-    async Task RunInBackground(RunConfig config)
+    async Task RunInBackground(RunConfig config, CancellationTokenSource cancel)
     {
         // The loop is not a request, so without this an idle-looking activation would be collected mid-run.
         DelayDeactivation(Timeout.InfiniteTimeSpan);
         try
         {
-            using (var slot = await slots.AcquireAsync(stopping.Token))
+            using (var slot = await slots.AcquireAsync(cancel.Token))
             {
                 Run.State = RunState.Running;
                 Run.StartedUtc = DateTime.UtcNow;
@@ -126,9 +142,9 @@ public sealed class RunGrain(
                 logger.LogInformation("Run {Key} started on {Silo} ({InUse}/{Capacity} slots busy)", Key, Run.Silo, slots.InUse, slots.Capacity);
 
                 var progress = new LatestProgress();
-                var cancel = stopping.Token;
+                var token = cancel.Token;
                 var work = training = Task.Factory.StartNew(
-                    () => Execute(config, datasets, progress, cancel),
+                    () => Execute(config, datasets, progress, token),
                     CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
                 var sinceSave = Stopwatch.StartNew();
@@ -138,7 +154,7 @@ public sealed class RunGrain(
                     ShowProgress(progress.Latest);
                     if (sinceSave.Elapsed >= PersistEvery)
                     {
-                        await record.WriteStateAsync();
+                        await SaveProgress();
                         sinceSave.Restart();
                     }
                 }
@@ -161,6 +177,13 @@ public sealed class RunGrain(
             logger.LogInformation("Run {Key} interrupted by deactivation; it resumes on its next activation", Key);
             return;
         }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            logger.LogInformation("Run {Key} cancelled", Key);
+            Run.State = RunState.Cancelled;
+            Run.Error = "cancelled";
+            Run.FinishedUtc = DateTime.UtcNow;
+        }
         catch (Exception e)
         {
             logger.LogWarning(e, "Run {Key} failed", Key);
@@ -168,6 +191,9 @@ public sealed class RunGrain(
         }
         finally
         {
+            // The training thread has ended on every path that reaches here, so nothing reads the token any more.
+            cancelling = null;
+            cancel.Dispose();
             DelayDeactivation(TimeSpan.Zero);
         }
 
@@ -179,6 +205,19 @@ public sealed class RunGrain(
         {
             // The activation still answers with the outcome; only its persistence is lost.
             logger.LogError(e, "Run {Key} finished as {State} but its record could not be saved", Key, Run.State);
+        }
+    }
+
+    /// <summary>Best effort: a storage hiccup mid-run must not end a run whose thread is still training.</summary>
+    async Task SaveProgress()
+    {
+        try
+        {
+            await record.WriteStateAsync();
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Run {Key}: progress could not be saved; training goes on", Key);
         }
     }
 

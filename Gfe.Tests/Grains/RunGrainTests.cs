@@ -128,8 +128,7 @@ public sealed class RunGrainTests(RunnerCluster cluster)
         var run = cluster.Client.Grain(spec);
         var executionsBefore = cluster.JobSlots.Granted;
         await run.Start(spec);
-        while ((await run.GetStatus()).State != RunState.Running)
-            await Task.Delay(10);
+        await SimulatedRuns.Running(run);
 
         await cluster.Deactivate(run);
         var done = await SimulatedRuns.Finished(run);
@@ -138,6 +137,73 @@ public sealed class RunGrainTests(RunnerCluster cluster)
         Assert.Equal(2, cluster.JobSlots.Granted - executionsBefore);
         // The interrupted execution gave its slot back.
         Assert.Equal(0, cluster.JobSlots.InUse);
+    }
+
+    [Fact]
+    public async Task A_cancelled_run_is_recorded_as_cancelled_and_trained_again_when_started_again()
+    {
+        var spec = SimulatedRuns.Spec(seconds: 4);
+        var run = cluster.Client.Grain(spec);
+        var executionsBefore = cluster.JobSlots.Granted;
+
+        await run.Start(spec);
+        await SimulatedRuns.Running(run);
+        await run.Cancel();
+        var cancelled = await SimulatedRuns.Finished(run);
+        await run.Start(spec);
+        var again = await SimulatedRuns.Running(run);
+        await run.Cancel();
+        await SimulatedRuns.Finished(run);
+
+        Assert.Equal(RunState.Cancelled, cancelled.State);
+        Assert.Equal("cancelled", cancelled.Error);
+        Assert.Null(cancelled.Outcome);
+        Assert.True(cancelled.Progress < 1);
+        Assert.True(again.StartedUtc > cancelled.StartedUtc);
+        Assert.Equal(2, cluster.JobSlots.Granted - executionsBefore);
+        Assert.Equal(0, cluster.JobSlots.InUse);
+    }
+
+    [Fact]
+    public async Task A_queued_run_cancelled_before_it_got_a_slot_never_trains()
+    {
+        var specs = Enumerable.Range(0, RunnerCluster.Slots + 1).Select(_ => SimulatedRuns.Spec(seconds: 4)).ToList();
+        var runs = specs.Select(cluster.Client.Grain).ToList();
+        var executionsBefore = cluster.JobSlots.Granted;
+        foreach (var (run, spec) in runs.Zip(specs))
+            await run.Start(spec);
+        foreach (var run in runs.Take(RunnerCluster.Slots))
+            await SimulatedRuns.Running(run);
+
+        var queued = runs[^1];
+        Assert.Equal(RunState.Queued, (await queued.GetStatus()).State);
+        await queued.Cancel();
+        var cancelled = await SimulatedRuns.Finished(queued);
+        foreach (var run in runs) await run.Cancel();
+        foreach (var run in runs) await SimulatedRuns.Finished(run);
+
+        Assert.Equal(RunState.Cancelled, cancelled.State);
+        Assert.Null(cancelled.StartedUtc);
+        Assert.Equal(RunnerCluster.Slots, cluster.JobSlots.Granted - executionsBefore);
+        Assert.Equal(0, cluster.JobSlots.InUse);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_completed_run_leaves_it_completed()
+    {
+        var spec = SimulatedRuns.Spec(seconds: 0.2);
+        var run = cluster.Client.Grain(spec);
+        await run.Start(spec);
+        var done = await SimulatedRuns.Finished(run);
+
+        await run.Cancel();
+        var after = await run.GetStatus();
+
+        Assert.Equal(RunState.Completed, done.State);
+        Assert.Equal(RunState.Completed, after.State);
+        Assert.Equal(done.FinishedUtc, after.FinishedUtc);
+        Assert.Null(after.Error);
+        Assert.NotNull(after.Outcome);
     }
 
     [Fact]

@@ -27,16 +27,24 @@ static class SimulatedRuns
 
     public static IRunGrain Grain(this IClusterClient client, RunSpec spec) => client.GetGrain<IRunGrain>(spec.Key);
 
+    /// <summary>Polls until the run trains (fails if it finishes first).</summary>
+    public static async Task<RunStatus> Running(IRunGrain run) =>
+        await Poll(run, s => s.State == RunState.Running || s.IsFinished) is { State: RunState.Running } status
+            ? status
+            : throw new InvalidOperationException("the run finished before it was seen running");
+
     /// <summary>Polls until the run is finished. The limit only keeps a broken runner from hanging the suite.</summary>
-    public static async Task<RunStatus> Finished(IRunGrain run)
+    public static Task<RunStatus> Finished(IRunGrain run) => Poll(run, s => s.IsFinished);
+
+    static async Task<RunStatus> Poll(IRunGrain run, Func<RunStatus, bool> done)
     {
         var limit = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
             var status = await run.GetStatus();
-            if (status.IsFinished) return status;
+            if (done(status)) return status;
             if (DateTime.UtcNow > limit) throw new TimeoutException($"run {status.Key} still {status.State} after 60 s");
-            await Task.Delay(25);
+            await Task.Delay(10);
         }
     }
 }
