@@ -15,4 +15,9 @@ public interface IRunGrain : IGrainWithStringKey
     /// <summary>Status, progress and (when finished) the outcome; answers while the run trains.</summary>
     [AlwaysInterleave]
     Task<RunStatus> GetStatus();
+
+    /// <summary>Stops a queued or running run; it is then recorded as cancelled (and a later Start trains it
+    /// again). Returns at once; a run that is not queued or running is left alone.</summary>
+    [AlwaysInterleave]
+    Task Cancel();
 }

@@ -1,0 +1,46 @@
+using Gfe.Grains;
+using Microsoft.Extensions.Configuration;
+using Xunit;
+
+namespace Gfe.Tests.Grains;
+
+public sealed class GfeSiloOptionsTests
+{
+    [Fact]
+    public void Default_options_are_usable()
+    {
+        Assert.Empty(new GfeSiloOptions().Problems());
+    }
+
+    [Fact]
+    public void Each_bad_setting_is_named()
+    {
+        var options = new GfeSiloOptions { Slots = 0, Clustering = "redis", SiloPort = 70000, GatewayPort = 70000, ServiceId = " " };
+
+        var problems = options.Problems();
+
+        Assert.Contains(problems, p => p.StartsWith("Slots must be at least 1"));
+        Assert.Contains(problems, p => p.StartsWith("Clustering 'redis' is not supported"));
+        Assert.Contains(problems, p => p.StartsWith("SiloPort must be a port number"));
+        Assert.Contains(problems, p => p.StartsWith("SiloPort and GatewayPort must differ"));
+        Assert.Contains(problems, p => p.StartsWith("ServiceId must not be empty"));
+        Assert.DoesNotContain(problems, p => p.StartsWith("ClusterId"));
+    }
+
+    [Fact]
+    public void Options_are_read_from_configuration_with_the_command_line_winning()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Slots"] = "8", ["ClusterId"] = "lab", ["Logging:LogLevel:Default"] = "Debug" })
+            .AddCommandLine(["--slots", "3", "--DataDirectory", "/srv/gfe-data", "--PrimarySiloPort", "11111"])
+            .Build();
+
+        var options = GfeSiloOptions.From(configuration);
+
+        Assert.Equal(3, options.Slots);
+        Assert.Equal("/srv/gfe-data", options.DataDirectory);
+        Assert.Equal(11111, options.PrimarySiloPort);
+        Assert.Equal("lab", options.ClusterId);
+        Assert.Equal(new GfeSiloOptions().GatewayPort, options.GatewayPort);
+    }
+}
