@@ -136,9 +136,10 @@ public sealed class AmdSolver
 
     /// <summary>
     /// One forward and one input-gradient backward at z: grad_z L with L = sum_i l_i (samples are independent, so row
-    /// i is grad l_i), the per-image losses and the squared gradient norms, both copied to the host.
+    /// i is grad l_i), the per-image losses and the squared gradient norms, both copied to the host as float32.
+    /// The decoder's parameters get no .grad: the gradient is taken with respect to z only.
     /// </summary>
-    static (Tensor Gradient, float[] Losses, float[] GradientNormsSquared) LossAndGradient(Decoder decoder, Tensor images, Tensor z)
+    public static (Tensor Gradient, float[] Losses, float[] GradientNormsSquared) LossAndGradient(Decoder decoder, Tensor images, Tensor z)
     {
         using var gradMode = torch.enable_grad();
         var leaf = z.detach().requires_grad_(true);
@@ -151,7 +152,7 @@ public sealed class AmdSolver
         return (gradient, ToHost(losses.detach()), ToHost(gradient.square().sum(1)));
     }
 
-    static float[] ToHost(Tensor values) => values.to(CPU).data<float>().ToArray();
+    static float[] ToHost(Tensor values) => values.to(ScalarType.Float32).to(CPU).data<float>().ToArray();
 
     static double Mean(float[] values)
     {
