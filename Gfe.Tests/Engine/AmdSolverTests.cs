@@ -1,10 +1,10 @@
-using Xunit;
 using Gfe.Engine.Data;
 using Gfe.Engine.Losses;
 using Gfe.Engine.Models;
 using Gfe.Engine.Runs;
 using Gfe.Engine.Solvers;
 using TorchSharp;
+using Xunit;
 using static TorchSharp.torch;
 
 namespace Gfe.Tests.Engine;
@@ -12,13 +12,11 @@ namespace Gfe.Tests.Engine;
 /// <summary>The batch-coupled AMD solver (engine-spec §3c), checked trial by trial through its trace.</summary>
 public class AmdSolverTests
 {
-    sealed record Solve(AmdSolution Solution, List<AmdTrial> Trials, float[] LossAtLatent);
-
     /// <summary>
     /// Solves a small problem. <paramref name="sharpness"/> scales every decoder parameter: an untrained decoder's
     /// loss is nearly flat in z, and a sharper one gives the curved landscape where steps overshoot and backtrack.
     /// </summary>
-    static Solve Run(AmdOptions options, int batch = 3, LatentInit init = LatentInit.Uniform, double sharpness = 1)
+    static TracedSolve Run(AmdOptions options, int batch = 3, LatentInit init = LatentInit.Uniform, double sharpness = 1)
     {
         using var scope = torch.NewDisposeScope();
         using var generator = new Generator(21, CPU);
@@ -35,7 +33,7 @@ public class AmdSolverTests
         float[] loss;
         using (torch.no_grad())
             loss = ReconstructionLoss.PerImage(decoder.forward(solution.Latent), x).data<float>().ToArray();
-        return new Solve(solution, trials, loss);
+        return new TracedSolve(solution, trials, loss);
     }
 
     static bool Decreases(AmdOptions o, AmdTrial trial) =>
@@ -43,7 +41,7 @@ public class AmdSolverTests
             s.First - s.Second >= (float)(o.Sigma * trial.Dt * o.DtMax) * s.Third);
 
     /// <summary>The invariants every trace must satisfy, whatever the problem.</summary>
-    static void AssertParitySemantics(AmdOptions o, Solve solve)
+    static void AssertParitySemantics(AmdOptions o, TracedSolve solve)
     {
         var trials = solve.Trials;
         double smallestDt = Math.Pow(o.Beta, o.MaxHalvings);
@@ -105,7 +103,7 @@ public class AmdSolverTests
     }
 
     /// <summary>Replays the convergence monitor from the trace: window, start fraction and the numpy.gradient slope.</summary>
-    static void AssertConvergenceMonitor(AmdOptions o, Solve solve)
+    static void AssertConvergenceMonitor(AmdOptions o, TracedSolve solve)
     {
         var monitored = new List<double>();
         foreach (var trial in solve.Trials.Where(t => t.Accepted))

@@ -1,9 +1,9 @@
-using Xunit;
 using Gfe.Engine.Data;
 using Gfe.Engine.Losses;
 using Gfe.Engine.Models;
 using Gfe.Engine.Solvers;
 using TorchSharp;
+using Xunit;
 using static TorchSharp.torch;
 
 namespace Gfe.Tests.Engine;
@@ -45,5 +45,23 @@ public class LatentGradientTests
         }
         // The gradient is taken with respect to z only: the decoder's parameters keep no gradient.
         Assert.All(decoder.parameters(), p => Assert.True(p.grad is null));
+    }
+
+    [Fact]
+    public void FlowGradientIsTakenEvenWhenTheCallerDisabledGrad()
+    {
+        // Test-time encoding runs under no_grad; the solver must switch grad back on for z, or libtorch aborts.
+        using var generator = new Generator(12, CPU);
+        using var decoder = new Decoder(generator);
+        using var x = torch.rand(2, ImageSet.ImageSize, generator: generator);
+        using var z = torch.rand(2, Decoder.LatentSize, generator: generator);
+
+        var (expected, _, _) = AmdSolver.LossAndGradient(decoder, x, z);
+        Tensor actual;
+        using (torch.no_grad())
+            (actual, _, _) = AmdSolver.LossAndGradient(decoder, x, z);
+
+        Assert.True(expected.Equals(actual));
+        Assert.True(expected.abs().sum().item<float>() > 0);
     }
 }

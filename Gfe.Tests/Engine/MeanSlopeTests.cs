@@ -1,5 +1,5 @@
-using Xunit;
 using Gfe.Engine.Solvers;
+using Xunit;
 
 namespace Gfe.Tests.Engine;
 

@@ -1,6 +1,6 @@
-using Xunit;
 using Gfe.Engine.Models;
 using TorchSharp;
+using Xunit;
 using static TorchSharp.torch;
 
 namespace Gfe.Tests.Engine;
