@@ -11,7 +11,10 @@ public static class ImageBatch
     {
         var pixels = new float[count * ImageSet.ImageSize];
         Array.Copy(images.Pixels, (long)start * ImageSet.ImageSize, pixels, 0, pixels.Length);
-        return torch.tensor(pixels, [count, ImageSet.ImageSize]).to(device);
+        // torch.tensor wraps the managed array without copying, so its address varies from call to call; the GEMM
+        // kernels round differently at different alignments, which made the same evaluation differ in the last
+        // bits. clone() puts the batch in libtorch's own (64-byte aligned) memory: results are bit-reproducible.
+        return torch.tensor(pixels, [count, ImageSet.ImageSize]).clone().to(device);
     }
 
     /// <summary>How many batches of <paramref name="batchSize"/> cover <paramref name="count"/> images (the last may be partial).</summary>

@@ -30,10 +30,12 @@ public class AmdSolverTests
         var trials = new List<AmdTrial>();
         var solution = new AmdSolver(options).Solve(decoder, x, z0, trials.Add);
         solution.Latent.MoveToOuterDisposeScope();   // the test keeps z* beyond this scope
-        float[] loss;
-        using (torch.no_grad())
-            loss = ReconstructionLoss.PerImage(decoder.forward(solution.Latent), x).data<float>().ToArray();
-        return new TracedSolve(solution, trials, loss);
+        // Independently of the solver: the loss and the squared gradient norm at the returned z*.
+        var latent = solution.Latent.detach().requires_grad_(true);
+        var losses = ReconstructionLoss.PerImage(decoder.forward(latent), x);
+        var gradient = torch.autograd.grad([losses.sum()], [latent])[0];
+        return new TracedSolve(solution, trials, losses.detach().data<float>().ToArray(),
+            gradient.square().sum(1).data<float>().ToArray());
     }
 
     static bool Decreases(AmdOptions o, AmdTrial trial) =>
@@ -90,8 +92,12 @@ public class AmdSolverTests
         Assert.True(last.Converged || finalTime >= o.Tau);
         Assert.All(trials.SkipLast(1), t => Assert.True(t.Time + t.Advance < o.Tau));
 
-        // z* is the last accepted point.
+        // z* is the last accepted point, and the test's gradient norms were taken there (at the NEW point).
         Assert.Equal(currentLoss, solve.LossAtLatent);
+        var lastAccepted = trials.Last(t => t.Accepted);
+        for (int i = 0; i < solve.GradientNormsSquaredAtLatent.Length; i++)
+            Assert.Equal(solve.GradientNormsSquaredAtLatent[i], lastAccepted.GradientNormsSquared[i],
+                1e-6f * solve.GradientNormsSquaredAtLatent[i]);
         Assert.False(solve.Solution.Latent.requires_grad);
 
         var statistics = solve.Solution.Statistics;
