@@ -48,7 +48,7 @@ public static class AutoencoderRun
             TrainSeconds = training.Seconds,
             TestSeconds = testClock.Elapsed.TotalSeconds,
             Curve = training.Curve,
-            DataProvenance = data!.Provenance,
+            DataProvenance = inputs.Provenance,
             Device = RunInputs.DeviceName(inputs.Device),
         };
     }

@@ -50,7 +50,7 @@ public static class GfeAmdRun
             TrainSeconds = training.Seconds,
             TestSeconds = testClock.Elapsed.TotalSeconds,
             Curve = training.Curve,
-            DataProvenance = data!.Provenance,
+            DataProvenance = inputs.Provenance,
             Device = RunInputs.DeviceName(inputs.Device),
         };
     }

@@ -7,10 +7,11 @@ using static TorchSharp.torch;
 namespace Gfe.Engine.Training;
 
 /// <summary>
-/// What a torch run works on, checked before any torch call: the training subset, the test images and the device.
+/// What a torch run works on, checked before any torch call: the training subset, the test images, the device and
+/// the data's provenance.
 /// Every bad request becomes a <see cref="RunFailedException"/> that names the setting, never a native abort.
 /// </summary>
-public sealed record RunInputs(ImageSet Train, ImageSet Test, Device Device)
+public sealed record RunInputs(ImageSet Train, ImageSet Test, Device Device, string Provenance)
 {
     public static RunInputs Prepare(RunConfig config, DatasetSplits? data)
     {
@@ -39,7 +40,7 @@ public sealed record RunInputs(ImageSet Train, ImageSet Test, Device Device)
 
         var train = TrainingSubset.FirstOfShuffle(data.Train, config.TrainSize, config.Seed);
         var test = config.TestSize == 0 ? data.Test : data.Test.Head(config.TestSize);
-        return new RunInputs(train, test, ChooseDevice());
+        return new RunInputs(train, test, ChooseDevice(), data.Provenance);
     }
 
     /// <summary>The first CUDA device when there is one, else the CPU; the code is the same on both.</summary>
