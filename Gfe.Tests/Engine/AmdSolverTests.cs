@@ -27,6 +27,9 @@ public class AmdSolverTests
         var images = SyntheticImages.Make(batch, 8);
         var x = torch.tensor(images.Pixels, [batch, ImageSet.ImageSize]);
         var z0 = LatentStart.Draw(init, batch, generator, CPU);
+        float[] lossAtStart;
+        using (torch.no_grad())
+            lossAtStart = ReconstructionLoss.PerImage(decoder.forward(z0), x).data<float>().ToArray();
         var trials = new List<AmdTrial>();
         var solution = new AmdSolver(options).Solve(decoder, x, z0, trials.Add);
         solution.Latent.MoveToOuterDisposeScope();   // the test keeps z* beyond this scope
@@ -34,7 +37,7 @@ public class AmdSolverTests
         var latent = solution.Latent.detach().requires_grad_(true);
         var losses = ReconstructionLoss.PerImage(decoder.forward(latent), x);
         var gradient = torch.autograd.grad([losses.sum()], [latent])[0];
-        return new TracedSolve(solution, trials, losses.detach().data<float>().ToArray(),
+        return new TracedSolve(solution, trials, lossAtStart, losses.detach().data<float>().ToArray(),
             gradient.square().sum(1).data<float>().ToArray());
     }
 
@@ -49,12 +52,12 @@ public class AmdSolverTests
         double smallestDt = Math.Pow(o.Beta, o.MaxHalvings);
         Assert.Equal(0, trials[0].Time);
         Assert.Equal(o.DtStart, trials[0].Dt);
-        float[]? currentLoss = null;
+        float[] currentLoss = solve.LossAtStart;
         for (int k = 0; k < trials.Count; k++)
         {
             var trial = trials[k];
-            // The loss at the current point is the one accepted last (cached, identical to a recomputation).
-            if (currentLoss is not null) Assert.Equal(currentLoss, trial.LossBefore);
+            // The loss at the current point: l(z0) first, then the one accepted last (cached, not recomputed).
+            Assert.Equal(currentLoss, trial.LossBefore);
 
             // The fallback fires exactly when dt < beta^K (strict), force-accepts, and advances t by min(fallback, tau - t).
             Assert.Equal(trial.Dt < smallestDt, trial.Forced);
