@@ -39,7 +39,7 @@ public static class TrainingLoop
             var images = ImageBatch.Slice(subset, start, count, device);
 
             var loss = batchLoss(images);
-            trainLoss = loss.item<float>() / count;
+            trainLoss = (double)loss.item<float>() / count;
             if (!double.IsFinite(trainLoss))
                 throw new RunFailedException(
                     $"train loss became {trainLoss} at batch {batch + 1} of {batches} (after {imagesSeen} images); the run diverged");
