@@ -1,4 +1,5 @@
 using Gfe.Engine.Data;
+using Gfe.Engine.Training;
 
 namespace Gfe.Engine.Runs;
 
@@ -13,7 +14,9 @@ public static class RunExecutor
         return config.Method switch
         {
             RunMethod.Simulate => Simulation.Run(config, progress, cancel),
-            _ => throw new NotImplementedException("engine helper: GFE-amd and AE training"),
+            RunMethod.GfeAmd => GfeAmdRun.Execute(config, data, progress, cancel),
+            RunMethod.Ae => AutoencoderRun.Execute(config, data, progress, cancel),
+            _ => throw new RunFailedException($"unknown run method {config.Method}"),
         };
     }
 }

@@ -1,0 +1,29 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Gfe.Engine.Models;
+
+/// <summary>
+/// The autoencoder baseline: <see cref="Encoder"/> then <see cref="Decoder"/>, returning pixel logits. The encoder is
+/// built first, as in the reference, so for the same seed the AE's decoder starts from other weights than a GFE
+/// decoder does (engine-spec §1).
+/// </summary>
+public sealed class Autoencoder : nn.Module<Tensor, Tensor>
+{
+    readonly Encoder encoder;
+    readonly Decoder decoder;
+
+    public Autoencoder(Generator generator) : base(nameof(Autoencoder))
+    {
+        encoder = new Encoder(generator);
+        decoder = new Decoder(generator);
+        RegisterComponents();
+    }
+
+    public Encoder Encoder => encoder;
+
+    /// <summary>The decoder alone, for the Mixed evaluation (AE decoder with AMD encoding).</summary>
+    public Decoder Decoder => decoder;
+
+    public override Tensor forward(Tensor images) => decoder.forward(encoder.forward(images));
+}

@@ -1,0 +1,39 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Gfe.Engine.Models;
+
+/// <summary>
+/// The decoder D(z; theta) of gradient-flow encoding: an MLP 20-150-300-600-784 with ELU (alpha = 1) between the
+/// layers (engine-spec §1). It returns logits, with no output nonlinearity: the sigmoid lives in the
+/// <see cref="Losses.ReconstructionLoss"/>. 700,234 parameters in 8 tensors.
+/// </summary>
+public sealed class Decoder : nn.Module<Tensor, Tensor>
+{
+    public const int LatentSize = 20;
+    public const int ImageSize = 784;
+
+    readonly Linear layer1;
+    readonly Linear layer2;
+    readonly Linear layer3;
+    readonly Linear output;
+
+    public Decoder(Generator generator) : base(nameof(Decoder))
+    {
+        layer1 = PyTorchInit.Linear(LatentSize, 150, generator);
+        layer2 = PyTorchInit.Linear(150, 300, generator);
+        layer3 = PyTorchInit.Linear(300, 600, generator);
+        output = PyTorchInit.Linear(600, ImageSize, generator);
+        RegisterComponents();
+    }
+
+    /// <summary>Latents [B, 20] to pixel logits [B, 784].</summary>
+    public override Tensor forward(Tensor z)
+    {
+        var h = nn.functional.elu(layer1.forward(z), alpha: 1.0);
+        h = nn.functional.elu(layer2.forward(h), alpha: 1.0);
+        h = nn.functional.elu(layer3.forward(h), alpha: 1.0);
+        return output.forward(h);
+    }
+}

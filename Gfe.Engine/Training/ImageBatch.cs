@@ -1,0 +1,22 @@
+using Gfe.Engine.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Gfe.Engine.Training;
+
+/// <summary>Consecutive images of an <see cref="ImageSet"/> as a flattened [count, 784] float tensor on a device.</summary>
+public static class ImageBatch
+{
+    public static Tensor Slice(ImageSet images, int start, int count, Device device)
+    {
+        var pixels = new float[count * ImageSet.ImageSize];
+        Array.Copy(images.Pixels, (long)start * ImageSet.ImageSize, pixels, 0, pixels.Length);
+        // torch.tensor wraps the managed array without copying, so its address varies from call to call; the GEMM
+        // kernels round differently at different alignments, which made the same evaluation differ in the last
+        // bits. clone() puts the batch in libtorch's own (64-byte aligned) memory: results are bit-reproducible.
+        return torch.tensor(pixels, [count, ImageSet.ImageSize]).clone().to(device);
+    }
+
+    /// <summary>How many batches of <paramref name="batchSize"/> cover <paramref name="count"/> images (the last may be partial).</summary>
+    public static int Count(int count, int batchSize) => (count + batchSize - 1) / batchSize;
+}
