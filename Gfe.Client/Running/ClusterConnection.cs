@@ -1,0 +1,64 @@
+using System.Net;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using Orleans.Hosting;
+
+namespace Gfe.Client.Running;
+
+/// <summary>
+/// Cluster mode: gfe connects as an Orleans client to the gateways of running silos (gfe-silo) instead of hosting
+/// one. The address list comes from --cluster or $GFE_CLUSTER: "localhost" (a local multi-silo cluster, gateway
+/// 30000), "localhost:PORT", or "host:port,host:port" for silos on other machines.
+/// </summary>
+public static class ClusterConnection
+{
+    public const string EnvironmentVariable = "GFE_CLUSTER";
+
+    /// <summary>Must match the silos' ClusterOptions; these are Orleans' localhost-clustering defaults.</summary>
+    public const string ClusterId = "dev";
+    public const string ServiceId = "dev";
+
+    public const int DefaultGatewayPort = 30000;
+
+    public static async Task<IHost> ConnectAsync(string gateways, string logFile, CancellationToken cancel)
+    {
+        var endpoints = ParseGateways(gateways);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        ClientLogging.ToFile(builder, logFile);
+        builder.UseOrleansClient(client =>
+        {
+            if (endpoints.All(e => IPAddress.IsLoopback(e.Address)) && endpoints.Count == 1)
+                client.UseLocalhostClustering(endpoints[0].Port, ServiceId, ClusterId);
+            else
+            {
+                client.UseStaticClustering([.. endpoints]);
+                client.Configure<ClusterOptions>(o => { o.ClusterId = ClusterId; o.ServiceId = ServiceId; });
+            }
+        });
+        var host = builder.Build();
+        await host.StartAsync(cancel);
+        return host;
+    }
+
+    /// <summary>"a:1,b:2" to endpoints; a name is resolved now so that a typo fails before anything is submitted.</summary>
+    public static IReadOnlyList<IPEndPoint> ParseGateways(string gateways)
+    {
+        var endpoints = new List<IPEndPoint>();
+        foreach (var part in gateways.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var colon = part.LastIndexOf(':');
+            var host = colon < 0 ? part : part[..colon];
+            int port = DefaultGatewayPort;
+            if (colon >= 0 && (!int.TryParse(part[(colon + 1)..], out port) || port is < 1 or > 65535))
+                throw new ArgumentException($"'{part}' is not host:port");
+            var address = host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+                ? IPAddress.Loopback
+                : IPAddress.TryParse(host, out var ip) ? ip
+                : Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                  ?? throw new ArgumentException($"cannot resolve gateway host '{host}'");
+            endpoints.Add(new IPEndPoint(address, port));
+        }
+        if (endpoints.Count == 0) throw new ArgumentException("no gateway given");
+        return endpoints;
+    }
+}
