@@ -116,9 +116,11 @@ public static class SweepRunCommand
     static void Summarise(SweepFile sweep, SweepOutcome outcome, string resultsDirectory, bool quiet, Terminal terminal)
     {
         var failed = outcome.Runs.Where(r => r.Status.State is RunState.Failed or RunState.Cancelled).ToList();
-        foreach (var (run, status) in failed.Take(10))
+        // The plain progress lines have already named each failure as it happened.
+        bool failuresShown = !quiet && !terminal.Interactive;
+        foreach (var (run, status) in failed.Take(failuresShown ? 0 : 10))
             terminal.Error.WriteLine($"{status.State.ToString().ToLowerInvariant()}: {run.Key} ({run.Source}): {status.Error}");
-        if (failed.Count > 10)
+        if (!failuresShown && failed.Count > 10)
             terminal.Error.WriteLine($"... and {failed.Count - 10} more failed runs (see {ResultsWriter.RunsFile})");
         if (outcome.Interrupted)
             terminal.Error.WriteLine($"interrupted: {outcome.Runs.Count(r => !r.Status.IsFinished)} runs unfinished; the finished ones are written");

@@ -10,16 +10,26 @@ namespace Gfe.Client.Commands;
 public sealed record Terminal(IAnsiConsole Out, TextWriter Output, TextWriter Error, bool Interactive)
 {
     /// <summary>The process's own console; Spectre decides from the environment whether it is interactive.</summary>
-    public static Terminal ForConsole() =>
-        new(AnsiConsole.Console, Console.Out, Console.Error, AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected);
+    public static Terminal ForConsole()
+    {
+        // Redirected output has no width; wide enough that run keys and tables stay on one line in logs.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = LogWidth;
+        return new(AnsiConsole.Console, Console.Out, Console.Error, AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected);
+    }
 
     /// <summary>A plain, non-interactive terminal over the given writers (tests, redirected output).</summary>
-    public static Terminal Plain(TextWriter output, TextWriter error) =>
-        new(AnsiConsole.Create(new AnsiConsoleSettings
+    public static Terminal Plain(TextWriter output, TextWriter error)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),
             Ansi = AnsiSupport.No,
             ColorSystem = ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,
-        }), output, error, false);
+        });
+        console.Profile.Width = LogWidth;
+        return new(console, output, error, false);
+    }
+
+    const int LogWidth = 240;
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Gfe.Abstractions;
 using Gfe.Client.Running;
@@ -160,7 +161,13 @@ public static class ResultsWriter
                 ["orleans"] = VersionOf(typeof(IGrainFactory).Assembly),
                 ["dotnet"] = RuntimeInformation.FrameworkDescription,
             });
-        var options = new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+        var options = new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            // The manifest is for people too: keep '+', '<' and non-ASCII readable rather than \u-escaped.
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
         File.WriteAllText(path, JsonSerializer.Serialize(manifest, options) + "\n", Utf8);
     }
 

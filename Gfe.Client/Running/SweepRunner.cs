@@ -64,9 +64,9 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
         // Returns the error of talking to the grain, if any; the run keeps its last known status then.
         async Task<string?> PollAsync(SweepRun run, int i)
         {
-            var grain = grains.GetGrain<IRunGrain>(run.Key);
             try
             {
+                var grain = grains.GetGrain<IRunGrain>(run.Key);
                 if (statuses[i].State == RunState.NotStarted)
                     await grain.Start(run.Spec);
                 statuses[i] = await grain.GetStatus();

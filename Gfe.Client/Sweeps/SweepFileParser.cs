@@ -138,6 +138,12 @@ public sealed partial class SweepFileParser
         {
             throw new SweepFileException($"{file}:{e.Start.Line}:{e.Start.Column}: malformed YAML: {YamlReason(e)}");
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner gives up this way, without a position, on some broken input (e.g. an unclosed '['
+            // before a 'key:'); the end of the last event it could read is where the trouble starts.
+            throw new SweepFileException($"{file}:{LastReadableLine(text)}: malformed YAML after this line: look for an unclosed bracket or quote");
+        }
         if (stream.Documents.Count == 0)
             throw new SweepFileException($"{file}: the sweep file is empty");
         if (stream.Documents.Count > 1)
@@ -145,6 +151,20 @@ public sealed partial class SweepFileParser
         if (stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new SweepFileException($"{file}:{stream.Documents[0].RootNode.Start.Line}: a sweep file is a map with keys {string.Join(", ", TopLevelKeys)}");
         return root;
+    }
+
+    static long LastReadableLine(string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        long line = 1;
+        try
+        {
+            while (parser.MoveNext()) line = parser.Current!.End.Line;
+        }
+        catch (Exception e) when (e is InvalidOperationException or YamlException)
+        {
+        }
+        return line;
     }
 
     /// <summary>YamlDotNet prefixes its messages with the position, which the file:line prefix already gives.</summary>
@@ -248,7 +268,12 @@ public sealed partial class SweepFileParser
     {
         try
         {
-            RunParameters.Apply(new RunConfig(), setting.Parameter.Name, setting.Value);
+            var config = RunParameters.Apply(new RunConfig(), setting.Parameter.Name, setting.Value);
+            if (setting.Parameter.Name == "dataset" && DatasetCatalog.Find(config.Dataset) is null)
+            {
+                Error(setting.Node, where, UnknownDataset(config.Dataset));
+                return false;
+            }
             return true;
         }
         catch (RunConfigException e)
@@ -280,8 +305,7 @@ public sealed partial class SweepFileParser
         var dataset = DatasetCatalog.Find(config.Dataset);
         if (dataset is null)
         {
-            ErrorAt(origin.GetValueOrDefault("dataset"), "dataset",
-                $"unknown dataset '{config.Dataset}'; known datasets: {string.Join(", ", DatasetCatalog.All.Select(d => d.Name))}");
+            ErrorAt(origin.GetValueOrDefault("dataset"), "dataset", UnknownDataset(config.Dataset));
             return config;
         }
         if (config.TrainSize > dataset.TrainCount)
@@ -331,6 +355,9 @@ public sealed partial class SweepFileParser
         Error(node, where, $"expected {expected}");
         return null;
     }
+
+    static string UnknownDataset(string name) =>
+        $"unknown dataset '{name}'; known datasets: {string.Join(", ", DatasetCatalog.All.Select(d => d.Name))}";
 
     static string? ScalarText(YamlNode node) => node is YamlScalarNode scalar ? scalar.Value : null;
 
