@@ -20,6 +20,9 @@ public static class ClusterConnection
 
     public const int DefaultGatewayPort = 30000;
 
+    /// <summary>The Orleans client keeps retrying a gateway that is down; give up and say so after this long.</summary>
+    public static TimeSpan ConnectTimeout { get; } = TimeSpan.FromSeconds(30);
+
     public static async Task<IHost> ConnectAsync(string gateways, string logFile, CancellationToken cancel)
     {
         var endpoints = ParseGateways(gateways);
@@ -36,7 +39,17 @@ public static class ClusterConnection
             }
         });
         var host = builder.Build();
-        await host.StartAsync(cancel);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        timeout.CancelAfter(ConnectTimeout);
+        try
+        {
+            await host.StartAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            host.Dispose();
+            throw new TimeoutException($"no gateway answered within {ConnectTimeout.TotalSeconds:0} s; is gfe-silo running there?");
+        }
         return host;
     }
 

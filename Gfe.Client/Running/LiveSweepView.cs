@@ -34,7 +34,8 @@ public static class LiveSweepView
     public static IRenderable Render(string sweepName, SweepProgress progress)
     {
         var table = new Table().Border(TableBorder.Simple).Expand();
-        table.AddColumns("run", "state", "progress", "images", "train loss", "silo");
+        table.AddColumn(new TableColumn("run").NoWrap());
+        table.AddColumns("state", "progress", "images", "train loss", "silo");
         var running = progress.Runs.Where(r => r.Status.State == RunState.Running).ToList();
         var failed = progress.Runs.Where(r => r.Status.State is RunState.Failed or RunState.Cancelled).Reverse().ToList();
         var shown = running.Concat(failed).Take(MaxRows).ToList();
