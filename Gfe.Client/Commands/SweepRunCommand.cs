@@ -79,6 +79,7 @@ public static class SweepRunCommand
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
+            terminal.Error.WriteLine("interrupted before any run was submitted");
             return ExitCodes.Interrupted;
         }
         catch (Exception e)

@@ -27,7 +27,7 @@ public static class ClusterConnection
     {
         var endpoints = ParseGateways(gateways);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        ClientLogging.ToFile(builder, logFile);
+        ClientHostDefaults.Apply(builder, logFile);
         builder.UseOrleansClient(client =>
         {
             if (endpoints.All(e => IPAddress.IsLoopback(e.Address)) && endpoints.Count == 1)

@@ -20,7 +20,7 @@ public static class LocalCluster
     public static async Task<IHost> StartAsync(string dataDirectory, int? slots, string logFile, CancellationToken cancel)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        ClientLogging.ToFile(builder, logFile);
+        ClientHostDefaults.Apply(builder, logFile);
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort());

@@ -6,12 +6,16 @@ using Serilog.Events;
 
 namespace Gfe.Client.Running;
 
-/// <summary>Logs of the client (and of the in-process silo in local mode) go to a file: the console belongs to the
-/// progress display and the messages of gfe itself.</summary>
-public static class ClientLogging
+/// <summary>
+/// What the client's host (and, in local mode, its in-process silo) shares: logs go to a file, because the console
+/// belongs to the progress display; and the host ignores Ctrl+C, because gfe itself handles it (stop waiting, write
+/// the finished results, then stop the host).
+/// </summary>
+public static class ClientHostDefaults
 {
-    public static void ToFile(HostApplicationBuilder builder, string logFile)
+    public static void Apply(HostApplicationBuilder builder, string logFile)
     {
+        builder.Services.AddSingleton<IHostLifetime, SignalFreeLifetime>();
         builder.Logging.ClearProviders();
         builder.Services.AddSerilog(log => log
             .MinimumLevel.Information()
