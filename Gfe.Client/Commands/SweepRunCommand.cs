@@ -1,3 +1,4 @@
+using System.Net;
 using Gfe.Abstractions;
 using Gfe.Client.Results;
 using Gfe.Client.Running;
@@ -32,6 +33,24 @@ public static class SweepRunCommand
             return ExitCodes.InvalidInput;
         }
 
+        var cluster = string.IsNullOrWhiteSpace(request.Cluster)
+            ? Environment.GetEnvironmentVariable(ClusterConnection.EnvironmentVariable)
+            : request.Cluster;
+        bool local = string.IsNullOrWhiteSpace(cluster);
+        IReadOnlyList<IPEndPoint> gateways = [];
+        if (!local)
+        {
+            try
+            {
+                gateways = ClusterConnection.ParseGateways(cluster!);
+            }
+            catch (ArgumentException e)
+            {
+                terminal.Error.WriteLine($"error: --cluster '{cluster}': {e.Message}");
+                return ExitCodes.InvalidInput;
+            }
+        }
+
         var resultsDirectory = Path.GetFullPath(Path.Combine(request.ResultsRoot, sweep.Name));
         try
         {
@@ -43,11 +62,6 @@ public static class SweepRunCommand
             return ExitCodes.Unavailable;
         }
         var logFile = Path.Combine(resultsDirectory, "gfe.log");
-
-        var cluster = string.IsNullOrWhiteSpace(request.Cluster)
-            ? Environment.GetEnvironmentVariable(ClusterConnection.EnvironmentVariable)
-            : request.Cluster;
-        bool local = string.IsNullOrWhiteSpace(cluster);
 
         if (!request.Quiet)
         {
@@ -75,7 +89,7 @@ public static class SweepRunCommand
         {
             host = local
                 ? await LocalCluster.StartAsync(request.DataDirectory, request.Slots, logFile, cancel)
-                : await ClusterConnection.ConnectAsync(cluster!, logFile, cancel);
+                : await ClusterConnection.ConnectAsync(gateways, logFile, cancel);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {

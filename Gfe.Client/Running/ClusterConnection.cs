@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Orleans.Hosting;
@@ -23,9 +24,8 @@ public static class ClusterConnection
     /// <summary>The Orleans client keeps retrying a gateway that is down; give up and say so after this long.</summary>
     public static TimeSpan ConnectTimeout { get; } = TimeSpan.FromSeconds(30);
 
-    public static async Task<IHost> ConnectAsync(string gateways, string logFile, CancellationToken cancel)
+    public static async Task<IHost> ConnectAsync(IReadOnlyList<IPEndPoint> endpoints, string logFile, CancellationToken cancel)
     {
-        var endpoints = ParseGateways(gateways);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         ClientHostDefaults.Apply(builder, logFile);
         builder.UseOrleansClient(client =>
@@ -53,7 +53,8 @@ public static class ClusterConnection
         return host;
     }
 
-    /// <summary>"a:1,b:2" to endpoints; a name is resolved now so that a typo fails before anything is submitted.</summary>
+    /// <summary>"a:1,b:2" to endpoints; a host name is resolved now, so that a typo fails before anything starts.
+    /// Throws <see cref="ArgumentException"/> saying which part is wrong.</summary>
     public static IReadOnlyList<IPEndPoint> ParseGateways(string gateways)
     {
         var endpoints = new List<IPEndPoint>();
@@ -64,14 +65,24 @@ public static class ClusterConnection
             int port = DefaultGatewayPort;
             if (colon >= 0 && (!int.TryParse(part[(colon + 1)..], out port) || port is < 1 or > 65535))
                 throw new ArgumentException($"'{part}' is not host:port");
-            var address = host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
-                ? IPAddress.Loopback
-                : IPAddress.TryParse(host, out var ip) ? ip
-                : Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
-                  ?? throw new ArgumentException($"cannot resolve gateway host '{host}'");
-            endpoints.Add(new IPEndPoint(address, port));
+            endpoints.Add(new IPEndPoint(Resolve(host), port));
         }
         if (endpoints.Count == 0) throw new ArgumentException("no gateway given");
         return endpoints;
+    }
+
+    static IPAddress Resolve(string host)
+    {
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return IPAddress.Loopback;
+        if (IPAddress.TryParse(host, out var address)) return address;
+        try
+        {
+            return Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+                ?? throw new ArgumentException($"gateway host '{host}' has no IPv4 address");
+        }
+        catch (SocketException e)
+        {
+            throw new ArgumentException($"cannot resolve gateway host '{host}': {e.Message}");
+        }
     }
 }

@@ -29,8 +29,6 @@ public static class LocalCluster
             // ---- LEAD: wire the runner here (Gfe.Grains), e.g.
             //   silo.AddGfeRunner(runner => { runner.DataDirectory = dataDirectory; runner.Slots = slots; });
             // ----
-            _ = dataDirectory;
-            _ = slots;
         });
         var host = builder.Build();
         await host.StartAsync(cancel);

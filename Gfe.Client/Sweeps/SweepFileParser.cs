@@ -51,6 +51,7 @@ public sealed partial class SweepFileParser
         var root = LoadRoot(text);
 
         string? name = null;
+        YamlNode nameNode = root;
         string description = "";
         YamlMappingNode? grid = null;
         YamlMappingNode? fixedSettings = null;
@@ -63,6 +64,7 @@ public sealed partial class SweepFileParser
             {
                 case "name":
                     name = ExpectScalar(valueNode, "name");
+                    nameNode = valueNode;
                     break;
                 case "description":
                     description = ExpectScalar(valueNode, "description") ?? "";
@@ -84,7 +86,7 @@ public sealed partial class SweepFileParser
 
         name ??= System.IO.Path.GetFileNameWithoutExtension(file);
         if (!SafeName().IsMatch(name))
-            Error(root, "name", $"'{name}' cannot be a results folder name: use letters, digits, '.', '_' and '-'");
+            Error(nameNode, "name", $"'{name}' cannot be a results folder name: use letters, digits, '.', '_' and '-'");
 
         var settings = fixedSettings is null ? [] : ReadSettings(fixedSettings, "settings");
         var axes = grid is null ? [] : ReadAxes(grid, settings);

@@ -47,6 +47,15 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public void SweepRun_WithABadClusterAddress_Exits2()
+    {
+        var file = SweepFile("ok.yaml", "grid:\n  method: [simulate]\n");
+        var (code, _, error) = Invoke("sweep", "run", file, "--cluster", "localhost:port", "--results", Path.Combine(directory, "r"));
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("--cluster", error);
+    }
+
+    [Fact]
     public void SweepValidate_PrintsTheExpandedRuns()
     {
         var file = SweepFile("ok.yaml", "name: ok\ngrid:\n  method: [ae, gfe-amd]\n  seed: [0, 1]\n");
