@@ -20,7 +20,7 @@ public static class DataCommand
         string[] names = [.. DatasetCatalog.All.Select(d => d.Name), All];
         var dataset = new Argument<string>("dataset")
         {
-            Description = $"Which dataset to fetch: {string.Join(", ", names)} (default: {All}).",
+            Description = $"Which dataset to fetch: {string.Join(", ", names)}.",
             DefaultValueFactory = _ => All,
         };
         dataset.AcceptOnlyFromAmong(names);

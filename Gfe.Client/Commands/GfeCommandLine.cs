@@ -23,7 +23,8 @@ public sealed class GfeCommandLine(Terminal terminal)
     /// <summary>Parses and runs one command line; <paramref name="cancel"/> is the user's Ctrl+C.</summary>
     public async Task<int> InvokeAsync(IReadOnlyList<string> args, CancellationToken cancel)
     {
-        var parse = Build().Parse(args);
+        // A bare 'gfe' is someone finding their way: show the overview rather than an error.
+        var parse = Build().Parse(args.Count == 0 ? ["--help"] : args);
         // Help (--help) clears parse errors: "gfe sweep run --help" must show help, not complain about the file.
         if (parse.Errors.Count > 0 && parse.Action is not { ClearsParseErrors: true })
         {
