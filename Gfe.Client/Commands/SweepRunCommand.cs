@@ -1,0 +1,174 @@
+using System.Net;
+using Gfe.Abstractions;
+using Gfe.Client.Results;
+using Gfe.Client.Running;
+using Gfe.Client.Sweeps;
+using Gfe.Engine.Runs;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans;
+using Spectre.Console;
+
+namespace Gfe.Client.Commands;
+
+/// <summary>
+/// <c>gfe sweep run</c>: validate the sweep file, make sure its datasets are present (local mode), start a silo in
+/// this process or connect to a cluster, run every run through its grain with live progress, and write the results.
+/// </summary>
+public static class SweepRunCommand
+{
+    /// <summary>How long stopping the silo or the client may take before gfe exits anyway.</summary>
+    static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(15);
+
+    public static async Task<int> ExecuteAsync(SweepRunRequest request, Terminal terminal, CancellationToken cancel)
+    {
+        SweepFile sweep;
+        try
+        {
+            sweep = SweepFileParser.Load(request.SweepFile);
+        }
+        catch (SweepFileException e)
+        {
+            terminal.Error.WriteLine(e.Message);
+            return ExitCodes.InvalidInput;
+        }
+
+        var cluster = string.IsNullOrWhiteSpace(request.Cluster)
+            ? Environment.GetEnvironmentVariable(ClusterConnection.EnvironmentVariable)
+            : request.Cluster;
+        bool local = string.IsNullOrWhiteSpace(cluster);
+        IReadOnlyList<IPEndPoint> gateways = [];
+        if (!local)
+        {
+            try
+            {
+                gateways = ClusterConnection.ParseGateways(cluster!);
+            }
+            catch (ArgumentException e)
+            {
+                terminal.Error.WriteLine($"error: --cluster '{cluster}': {e.Message}");
+                return ExitCodes.InvalidInput;
+            }
+        }
+
+        var resultsDirectory = Path.GetFullPath(Path.Combine(request.ResultsRoot, sweep.Name));
+        try
+        {
+            Directory.CreateDirectory(resultsDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            terminal.Error.WriteLine($"error: cannot create the results folder {resultsDirectory}: {e.Message}");
+            return ExitCodes.Unavailable;
+        }
+        var logFile = Path.Combine(resultsDirectory, "gfe.log");
+
+        if (!request.Quiet)
+        {
+            terminal.Output.WriteLine($"sweep {sweep.Name}: {sweep.Runs.Count} runs on {(local ? "a local silo" : $"the cluster at {cluster}")}; results in {resultsDirectory}");
+            foreach (var note in sweep.DuplicateNotes) terminal.Output.WriteLine($"note: {note}");
+        }
+
+        if (local)
+        {
+            // Silos of a cluster fetch their own data; a local silo reads this machine's data directory.
+            var datasets = sweep.Runs
+                .Where(r => r.Config.Method != RunMethod.Simulate)
+                .Select(r => r.Config.Dataset)
+                .Distinct()
+                .ToList();
+            if (datasets.Count > 0)
+            {
+                var fetched = await DatasetFetcher.EnsureAsync(datasets, request.DataDirectory, terminal, cancel);
+                if (fetched != ExitCodes.Success) return fetched;
+            }
+        }
+
+        IHost host;
+        try
+        {
+            host = local
+                ? await LocalCluster.StartAsync(request.DataDirectory, request.Slots, logFile, cancel)
+                : await ClusterConnection.ConnectAsync(gateways, logFile, cancel);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            terminal.Error.WriteLine("interrupted before any run was submitted");
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e)
+        {
+            var what = local ? "start the local silo" : $"connect to the cluster at {cluster}";
+            terminal.Error.WriteLine($"error: cannot {what}: {e.Message} (details in {logFile})");
+            return ExitCodes.Unavailable;
+        }
+
+        try
+        {
+            var runner = new SweepRunner(host.Services.GetRequiredService<IGrainFactory>());
+            var outcome = request.Quiet ? await runner.RunAsync(sweep.Runs, null, cancel)
+                : terminal.Interactive ? await LiveSweepView.ShowAsync(terminal.Out, sweep.Name, report => runner.RunAsync(sweep.Runs, report, cancel))
+                : await runner.RunAsync(sweep.Runs, new PlainSweepView(terminal.Output).Report, cancel);
+
+            try
+            {
+                ResultsWriter.Write(resultsDirectory, sweep, outcome);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                terminal.Error.WriteLine($"error: cannot write the results to {resultsDirectory}: {e.Message}");
+                return ExitCodes.RunsFailed;
+            }
+            Summarise(sweep, outcome, resultsDirectory, request.Quiet, terminal);
+            return outcome.ExitCode;
+        }
+        finally
+        {
+            await StopAsync(host);
+        }
+    }
+
+    static void Summarise(SweepFile sweep, SweepOutcome outcome, string resultsDirectory, bool quiet, Terminal terminal)
+    {
+        var failed = outcome.Runs.Where(r => r.Status.State is RunState.Failed or RunState.Cancelled).ToList();
+        // The plain progress lines have already named each failure as it happened.
+        bool failuresShown = !quiet && !terminal.Interactive;
+        foreach (var (run, status) in failed.Take(failuresShown ? 0 : 10))
+            terminal.Error.WriteLine($"{status.State.ToString().ToLowerInvariant()}: {run.Key} ({run.Source}): {status.Error}");
+        if (!failuresShown && failed.Count > 10)
+            terminal.Error.WriteLine($"... and {failed.Count - 10} more failed runs (see {ResultsWriter.RunsFile})");
+        if (outcome.Interrupted)
+            terminal.Error.WriteLine($"interrupted: {outcome.Runs.Count(r => !r.Status.IsFinished)} runs unfinished; the finished ones are written");
+
+        if (quiet) return;
+        var pivot = ResultPivot.Build(outcome.Runs);
+        if (pivot.Rows.Count > 0)
+        {
+            var table = new Table().Border(TableBorder.Rounded).Title($"{sweep.Name}: test loss per image");
+            foreach (var column in pivot.RowSettings.Concat(pivot.Evaluations)) table.AddColumn(Markup.Escape(column));
+            foreach (var row in pivot.Rows)
+                table.AddRow([
+                    .. row.Settings.Select(kv => Markup.Escape(kv.Value)),
+                    .. pivot.Evaluations.Select(e => row.Cells.TryGetValue(e, out var cell) ? Markup.Escape(cell.ToString()) : ""),
+                ]);
+            terminal.Out.Write(table);
+            terminal.Out.WriteLine();
+        }
+        var completed = outcome.Runs.Count(r => r.Status.State == RunState.Completed);
+        terminal.Output.WriteLine($"{completed}/{outcome.Runs.Count} runs completed, {failed.Count} failed; results in {resultsDirectory}");
+    }
+
+    static async Task StopAsync(IHost host)
+    {
+        using var timeout = new CancellationTokenSource(ShutdownTimeout);
+        try
+        {
+            await host.StopAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The runs of an interrupted local sweep may not stop in time; the process ends regardless.
+        }
+        host.Dispose();
+    }
+}

@@ -1,0 +1,70 @@
+using Gfe.Abstractions;
+using Gfe.Client.Running;
+using Gfe.Engine.Runs;
+
+namespace Gfe.Client.Results;
+
+/// <summary>
+/// The paper's Table 1 for a sweep: one row per configuration up to method and seed (dataset, trainSize and any other
+/// setting that varies in the sweep), one column per evaluation (AE, GFE-amd, Mixed, then any other), each cell the
+/// mean ± sample std of the test loss over the seeds. Only completed runs count.
+/// </summary>
+public sealed record ResultPivot(
+    IReadOnlyList<string> RowSettings,
+    IReadOnlyList<string> Evaluations,
+    IReadOnlyList<PivotRow> Rows)
+{
+    /// <summary>The paper's column order; other evaluations (e.g. simulate) follow in name order.</summary>
+    static readonly string[] PaperColumns = [Engine.Runs.Evaluations.Ae, Engine.Runs.Evaluations.GfeAmd, Engine.Runs.Evaluations.Mixed];
+
+    /// <summary>Method picks the column, seed is what a cell averages over; neither names a row.</summary>
+    static readonly string[] NotRowSettings = ["method", "seed"];
+
+    static readonly string[] LeadingRowSettings = ["dataset", "trainSize"];
+
+    public static ResultPivot Build(IEnumerable<RunRecord> records)
+    {
+        var completed = records
+            .Where(r => r.Status.State == RunState.Completed && r.Status.Outcome is not null)
+            .ToList();
+
+        string Setting(RunRecord r, string name) => r.Run.Spec.Settings.GetValueOrDefault(name, "");
+
+        var varying = RunParameters.All
+            .Select(p => p.Name)
+            .Where(name => !NotRowSettings.Contains(name) && !LeadingRowSettings.Contains(name))
+            .Where(name => completed.Select(r => Setting(r, name)).Distinct().Count() > 1);
+        List<string> rowSettings = [.. LeadingRowSettings, .. varying];
+
+        var evaluations = OrderEvaluations(completed.SelectMany(r => r.Status.Outcome!.TestLoss.Keys));
+
+        // GroupBy keeps the order in which rows first appear, i.e. the order of the sweep file.
+        var rows = completed
+            .GroupBy(r => string.Join("\n", rowSettings.Select(name => Setting(r, name))))
+            .Select(group =>
+            {
+                var first = group.First();
+                var settings = rowSettings.Select(name => KeyValuePair.Create(name, Setting(first, name))).ToList();
+                var cells = new Dictionary<string, PivotCell>();
+                foreach (var evaluation in evaluations)
+                {
+                    var values = group
+                        .Select(r => r.Status.Outcome!.TestLoss.TryGetValue(evaluation, out var loss) ? (double?)loss : null)
+                        .OfType<double>()
+                        .ToList();
+                    if (values.Count > 0) cells[evaluation] = PivotCell.Of(values);
+                }
+                return new PivotRow(settings, cells);
+            })
+            .ToList();
+
+        return new ResultPivot(rowSettings, evaluations, rows);
+    }
+
+    /// <summary>AE, GFE-amd, Mixed first (the paper's order), then any other evaluation by name.</summary>
+    public static IReadOnlyList<string> OrderEvaluations(IEnumerable<string> present)
+    {
+        var names = present.Distinct().ToList();
+        return [.. PaperColumns.Where(names.Contains), .. names.Where(e => !PaperColumns.Contains(e)).Order(StringComparer.Ordinal)];
+    }
+}

@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Gfe.Abstractions;
+using Gfe.Client.Running;
+using Gfe.Client.Sweeps;
+using Gfe.Engine.Runs;
+
+namespace Gfe.Client.Results;
+
+/// <summary>
+/// Writes the result files of a sweep into results/&lt;name&gt;/: runs.csv (one row per run, failed and unfinished
+/// ones included), curves.csv (train loss against images seen and time), table.md and table.csv (the pivot of
+/// completed runs) and manifest.json. The formats are described in docs/sweep-files.md.
+/// </summary>
+public static class ResultsWriter
+{
+    public const string RunsFile = "runs.csv";
+    public const string CurvesFile = "curves.csv";
+    public const string TableMarkdownFile = "table.md";
+    public const string TableCsvFile = "table.csv";
+    public const string ManifestFile = "manifest.json";
+
+    static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    /// <summary>Writes every result file into <paramref name="directory"/> (created if needed).</summary>
+    public static void Write(string directory, SweepFile sweep, SweepOutcome outcome)
+    {
+        Directory.CreateDirectory(directory);
+        WriteRuns(Path.Combine(directory, RunsFile), outcome.Runs);
+        WriteCurves(Path.Combine(directory, CurvesFile), outcome.Runs);
+        var pivot = ResultPivot.Build(outcome.Runs);
+        WriteTableMarkdown(Path.Combine(directory, TableMarkdownFile), sweep, pivot);
+        WriteTableCsv(Path.Combine(directory, TableCsvFile), pivot);
+        WriteManifest(Path.Combine(directory, ManifestFile), sweep, outcome);
+    }
+
+    public static void WriteRuns(string path, IReadOnlyList<RunRecord> runs)
+    {
+        var evaluations = ResultPivot.OrderEvaluations(runs.SelectMany(r => r.Status.Outcome?.TestLoss.Keys ?? Enumerable.Empty<string>()));
+        var settingNames = RunParameters.All.Select(p => p.Name).ToList();
+
+        using var file = new StreamWriter(path, false, Utf8);
+        var csv = new CsvWriter(file);
+        csv.WriteRow([
+            "key", .. settingNames, "state",
+            .. evaluations.Select(e => $"testLoss.{e}"),
+            "finalTrainLoss", "imagesSeen", "testImages",
+            "trainAmd.solves", "trainAmd.acceptedPerSolve", "trainAmd.rejectedPerSolve", "trainAmd.forced",
+            "testAmd.solves", "testAmd.acceptedPerSolve", "testAmd.rejectedPerSolve", "testAmd.forced",
+            "trainSeconds", "testSeconds", "silo", "device", "dataProvenance", "error",
+        ]);
+        foreach (var (run, status) in runs)
+        {
+            var outcome = status.Outcome;
+            csv.WriteRow([
+                run.Key,
+                .. RunParameters.ToList(run.Config).Select(kv => kv.Value),
+                StateName(status.State),
+                .. evaluations.Select(e => outcome is not null && outcome.TestLoss.TryGetValue(e, out var loss) ? CsvWriter.Number(loss) : ""),
+                CsvWriter.Number(outcome?.FinalTrainLoss),
+                CsvWriter.Number(outcome?.ImagesSeen ?? status.ImagesSeen),
+                CsvWriter.Number(outcome?.TestImages),
+                .. Amd(outcome?.TrainAmd),
+                .. Amd(outcome?.TestAmd),
+                CsvWriter.Number(outcome?.TrainSeconds),
+                CsvWriter.Number(outcome?.TestSeconds),
+                status.Silo ?? "",
+                outcome?.Device ?? "",
+                outcome?.DataProvenance ?? "",
+                status.Error ?? "",
+            ]);
+        }
+    }
+
+    public static void WriteCurves(string path, IReadOnlyList<RunRecord> runs)
+    {
+        using var file = new StreamWriter(path, false, Utf8);
+        var csv = new CsvWriter(file);
+        csv.WriteRow(["key", "imagesSeen", "seconds", "trainLoss"]);
+        foreach (var (run, status) in runs)
+            foreach (var point in status.Outcome?.Curve ?? [])
+                csv.WriteRow([run.Key, CsvWriter.Number(point.ImagesSeen), CsvWriter.Number(point.Seconds), CsvWriter.Number(point.TrainLoss)]);
+    }
+
+    /// <summary>The pivot as numbers: per evaluation the columns &lt;evaluation&gt;.mean, .std (empty for one seed)
+    /// and .n; a cell without results is empty.</summary>
+    public static void WriteTableCsv(string path, ResultPivot pivot)
+    {
+        using var file = new StreamWriter(path, false, Utf8);
+        var csv = new CsvWriter(file);
+        csv.WriteRow([.. pivot.RowSettings, .. pivot.Evaluations.SelectMany(e => new[] { $"{e}.mean", $"{e}.std", $"{e}.n" })]);
+        foreach (var row in pivot.Rows)
+        {
+            csv.WriteRow([
+                .. row.Settings.Select(kv => kv.Value),
+                .. pivot.Evaluations.SelectMany(e => row.Cells.TryGetValue(e, out var cell)
+                    ? new[] { CsvWriter.Number(cell.Mean), CsvWriter.Number(cell.StdDev), CsvWriter.Number(cell.N) }
+                    : ["", "", ""]),
+            ]);
+        }
+    }
+
+    /// <summary>The pivot as the paper prints it: cells "mean ± std (n=…)", test loss per image.</summary>
+    public static void WriteTableMarkdown(string path, SweepFile sweep, ResultPivot pivot)
+    {
+        var text = new StringBuilder();
+        text.Append($"# {sweep.Name}\n\n");
+        if (sweep.Description.Length > 0) text.Append($"{sweep.Description.Trim()}\n\n");
+        if (pivot.Rows.Count == 0)
+        {
+            text.Append("No run completed.\n");
+        }
+        else
+        {
+            text.Append("Test loss per image: mean ± sample standard deviation over seeds (n = number of seeds).\n\n");
+            List<string> header = [.. pivot.RowSettings, .. pivot.Evaluations];
+            text.Append("| ").Append(string.Join(" | ", header.Select(MarkdownCell))).Append(" |\n");
+            text.Append('|').Append(string.Concat(header.Select(_ => "---|"))).Append('\n');
+            foreach (var row in pivot.Rows)
+            {
+                List<string> cells =
+                [
+                    .. row.Settings.Select(kv => kv.Value),
+                    .. pivot.Evaluations.Select(e => row.Cells.TryGetValue(e, out var cell) ? cell.ToString() : ""),
+                ];
+                text.Append("| ").Append(string.Join(" | ", cells.Select(MarkdownCell))).Append(" |\n");
+            }
+        }
+        File.WriteAllText(path, text.ToString(), Utf8);
+    }
+
+    public static void WriteManifest(string path, SweepFile sweep, SweepOutcome outcome)
+    {
+        var outcomes = outcome.Runs.Select(r => r.Status.Outcome).OfType<RunOutcome>().ToList();
+        var manifest = new ResultsManifest(
+            Sweep: sweep.Name,
+            Description: sweep.Description,
+            SweepFile: Path.GetFullPath(sweep.Path),
+            SweepText: sweep.Text,
+            StartedUtc: outcome.StartedUtc,
+            FinishedUtc: outcome.FinishedUtc,
+            Interrupted: outcome.Interrupted,
+            Runs: outcome.Runs.Count,
+            Completed: outcome.Runs.Count(r => r.Status.State == RunState.Completed),
+            Failed: outcome.Runs.Count(r => r.Status.State is RunState.Failed or RunState.Cancelled),
+            Unfinished: outcome.Runs.Count(r => !r.Status.IsFinished),
+            DuplicatesRemoved: sweep.DuplicateNotes,
+            DataProvenance: outcomes.Select(o => o.DataProvenance).Distinct().Order(StringComparer.Ordinal).ToList(),
+            Devices: outcomes.Select(o => o.Device).Distinct().Order(StringComparer.Ordinal).ToList(),
+            Silos: outcome.Runs.Select(r => r.Status.Silo).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList(),
+            Machine: Environment.MachineName,
+            OperatingSystem: RuntimeInformation.OSDescription,
+            Versions: new Dictionary<string, string>
+            {
+                ["gfe"] = VersionOf(typeof(ResultsWriter).Assembly),
+                ["engine"] = VersionOf(typeof(RunConfig).Assembly),
+                ["orleans"] = VersionOf(typeof(IGrainFactory).Assembly),
+                ["dotnet"] = RuntimeInformation.FrameworkDescription,
+            });
+        var options = new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            // The manifest is for people too: keep '+', '<' and non-ASCII readable rather than \u-escaped.
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
+        File.WriteAllText(path, JsonSerializer.Serialize(manifest, options) + "\n", Utf8);
+    }
+
+    static string[] Amd(AmdSummary? amd) => amd is null
+        ? ["", "", "", ""]
+        : [CsvWriter.Number(amd.Solves), CsvWriter.Number(amd.AcceptedPerSolve), CsvWriter.Number(amd.RejectedPerSolve), CsvWriter.Number(amd.ForcedAcceptances)];
+
+    static string StateName(RunState state) => state.ToString().ToLowerInvariant();
+
+    static string MarkdownCell(string text) => text.Replace("|", "\\|").ReplaceLineEndings(" ");
+
+    static string VersionOf(Assembly assembly) =>
+        assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? assembly.GetName().Version?.ToString(3) ?? "unknown";
+}

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serilog;
+using Serilog.Events;
+
+namespace Gfe.Client.Running;
+
+/// <summary>
+/// What the client's host (and, in local mode, its in-process silo) shares: logs go to a file, because the console
+/// belongs to the progress display; and the host ignores Ctrl+C, because gfe itself handles it (stop waiting, write
+/// the finished results, then stop the host).
+/// </summary>
+public static class ClientHostDefaults
+{
+    public static void Apply(HostApplicationBuilder builder, string logFile)
+    {
+        builder.Services.AddSingleton<IHostLifetime, SignalFreeLifetime>();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSerilog(log => log
+            .MinimumLevel.Information()
+            // Orleans logs placement and membership chatter at Information; Polly logs twice per placement.
+            .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
+            .MinimumLevel.Override("Polly", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .WriteTo.File(logFile, outputTemplate: "{Timestamp:HH:mm:ss.fff} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
+    }
+}

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using Orleans.Hosting;
+
+namespace Gfe.Client.Running;
+
+/// <summary>
+/// Cluster mode: gfe connects as an Orleans client to the gateways of running silos (gfe-silo) instead of hosting
+/// one. The address list comes from --cluster or $GFE_CLUSTER: "localhost" (a local multi-silo cluster, gateway
+/// 30000), "localhost:PORT", or "host:port,host:port" for silos on other machines.
+/// </summary>
+public static class ClusterConnection
+{
+    public const string EnvironmentVariable = "GFE_CLUSTER";
+
+    /// <summary>Must match the silos' ClusterOptions; these are Orleans' localhost-clustering defaults.</summary>
+    public const string ClusterId = "dev";
+    public const string ServiceId = "dev";
+
+    public const int DefaultGatewayPort = 30000;
+
+    /// <summary>The Orleans client keeps retrying a gateway that is down; give up and say so after this long.</summary>
+    public static TimeSpan ConnectTimeout { get; } = TimeSpan.FromSeconds(30);
+
+    public static async Task<IHost> ConnectAsync(IReadOnlyList<IPEndPoint> endpoints, string logFile, CancellationToken cancel)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        ClientHostDefaults.Apply(builder, logFile);
+        builder.UseOrleansClient(client =>
+        {
+            if (endpoints.All(e => IPAddress.IsLoopback(e.Address)) && endpoints.Count == 1)
+                client.UseLocalhostClustering(endpoints[0].Port, ServiceId, ClusterId);
+            else
+            {
+                client.UseStaticClustering([.. endpoints]);
+                client.Configure<ClusterOptions>(o => { o.ClusterId = ClusterId; o.ServiceId = ServiceId; });
+            }
+        });
+        var host = builder.Build();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        timeout.CancelAfter(ConnectTimeout);
+        try
+        {
+            await host.StartAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            host.Dispose();
+            throw new TimeoutException($"no gateway answered within {ConnectTimeout.TotalSeconds:0} s; is gfe-silo running there?");
+        }
+        return host;
+    }
+
+    /// <summary>"a:1,b:2" to endpoints; a host name is resolved now, so that a typo fails before anything starts.
+    /// Throws <see cref="ArgumentException"/> saying which part is wrong.</summary>
+    public static IReadOnlyList<IPEndPoint> ParseGateways(string gateways)
+    {
+        var endpoints = new List<IPEndPoint>();
+        foreach (var part in gateways.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var colon = part.LastIndexOf(':');
+            var host = colon < 0 ? part : part[..colon];
+            int port = DefaultGatewayPort;
+            if (colon >= 0 && (!int.TryParse(part[(colon + 1)..], out port) || port is < 1 or > 65535))
+                throw new ArgumentException($"'{part}' is not host:port");
+            endpoints.Add(new IPEndPoint(Resolve(host), port));
+        }
+        if (endpoints.Count == 0) throw new ArgumentException("no gateway given");
+        return endpoints;
+    }
+
+    static IPAddress Resolve(string host)
+    {
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return IPAddress.Loopback;
+        if (IPAddress.TryParse(host, out var address)) return address;
+        try
+        {
+            return Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+                ?? throw new ArgumentException($"gateway host '{host}' has no IPv4 address");
+        }
+        catch (SocketException e)
+        {
+            throw new ArgumentException($"cannot resolve gateway host '{host}': {e.Message}");
+        }
+    }
+}

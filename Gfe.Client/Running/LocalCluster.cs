@@ -1,0 +1,44 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Hosting;
+
+namespace Gfe.Client.Running;
+
+/// <summary>
+/// Local mode: one silo inside the gfe process, so that a sweep runs on a laptop with one command. The silo's grain
+/// factory doubles as the client. Ports are picked free so that a local sweep never collides with a silo (or another
+/// gfe) already running on the machine.
+/// </summary>
+public static class LocalCluster
+{
+    /// <param name="dataDirectory">where the runs read their datasets</param>
+    /// <param name="slots">concurrent runs on this silo; null lets the runner decide (one per core)</param>
+    /// <param name="logFile">where the silo and the runs log (the console belongs to the progress display)</param>
+    public static async Task<IHost> StartAsync(string dataDirectory, int? slots, string logFile, CancellationToken cancel)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        ClientHostDefaults.Apply(builder, logFile);
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort());
+            silo.AddMemoryGrainStorage("runs");
+
+            // ---- LEAD: wire the runner here (Gfe.Grains), e.g.
+            //   silo.AddGfeRunner(runner => { runner.DataDirectory = dataDirectory; runner.Slots = slots; });
+            // ----
+        });
+        var host = builder.Build();
+        await host.StartAsync(cancel);
+        return host;
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

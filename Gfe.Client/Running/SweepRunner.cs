@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using Gfe.Abstractions;
+using Gfe.Client.Sweeps;
+using Orleans;
+using Orleans.Runtime;
+
+namespace Gfe.Client.Running;
+
+/// <summary>
+/// Drives a sweep on a cluster: submits every run to its run grain (keyed by the run key, so a run already done or
+/// under way is reused), then polls the grains until every run has finished or the caller stops waiting. Polling is
+/// the source of truth: a grain that reports NotStarted (e.g. its silo died and its state was lost) is submitted
+/// again, which is safe because Start is idempotent.
+/// </summary>
+public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
+{
+    public static TimeSpan DefaultPollInterval { get; } = TimeSpan.FromSeconds(0.5);
+
+    /// <summary>A grain that rejects a spec this many times (not counting lost connections) fails the run.</summary>
+    const int MaxRejections = 3;
+
+    public SweepRunner(IGrainFactory grains) : this(grains, DefaultPollInterval)
+    {
+    }
+
+    /// <summary>
+    /// Runs the sweep; <paramref name="report"/> sees the state after each poll. Cancelling stops the wait, not the
+    /// runs (they carry on in the cluster and a later sweep with the same file picks up their results); the outcome
+    /// then holds the last known statuses and is marked interrupted.
+    /// </summary>
+    public async Task<SweepOutcome> RunAsync(IReadOnlyList<SweepRun> runs, Action<SweepProgress>? report, CancellationToken cancel)
+    {
+        var startedUtc = DateTime.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var statuses = runs.Select(r => RunRecord.Unsubmitted(r.Key)).ToArray();
+        var rejections = new int[runs.Count];
+        string? pollError = null;
+        bool interrupted = false;
+
+        SweepProgress Snapshot() =>
+            new(runs.Select((run, i) => new RunRecord(run, statuses[i])).ToList(), clock.Elapsed, pollError);
+
+        try
+        {
+            report?.Invoke(Snapshot());
+            while (true)
+            {
+                var pending = Enumerable.Range(0, runs.Count).Where(i => !statuses[i].IsFinished).ToList();
+                if (pending.Count == 0) break;
+                var errors = await Task.WhenAll(pending.Select(i => PollAsync(runs[i], i))).WaitAsync(cancel);
+                pollError = errors.LastOrDefault(e => e is not null);
+                report?.Invoke(Snapshot());
+                if (statuses.All(s => s.IsFinished)) break;
+                await Task.Delay(pollInterval, cancel);
+            }
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            interrupted = true;
+        }
+
+        return new SweepOutcome(Snapshot().Runs, interrupted, startedUtc, DateTime.UtcNow);
+
+        // Returns the error of talking to the grain, if any; the run keeps its last known status then.
+        async Task<string?> PollAsync(SweepRun run, int i)
+        {
+            try
+            {
+                var grain = grains.GetGrain<IRunGrain>(run.Key);
+                if (statuses[i].State == RunState.NotStarted)
+                    await grain.Start(run.Spec);
+                statuses[i] = await grain.GetStatus();
+                return null;
+            }
+            catch (Exception e) when (IsLostConnection(e))
+            {
+                return $"{run.Key}: {e.Message}";
+            }
+            catch (Exception e)
+            {
+                if (++rejections[i] >= MaxRejections)
+                    statuses[i] = statuses[i] with { State = RunState.Failed, Error = $"the cluster rejected the run: {e.Message}" };
+                return $"{run.Key}: {e.Message}";
+            }
+        }
+    }
+
+    /// <summary>Timeouts and Orleans runtime errors mean the cluster could not be reached (a silo died, the gateway
+    /// is down): worth retrying. Anything else came from the grain itself.</summary>
+    static bool IsLostConnection(Exception e) => e is TimeoutException or OrleansException;
+}

@@ -1,0 +1,89 @@
+using Gfe.Abstractions;
+using Gfe.Client.Commands;
+using Gfe.Client.Running;
+using Gfe.Client.Sweeps;
+using Xunit;
+
+namespace Gfe.Tests.Client;
+
+public sealed class SweepRunnerTests
+{
+    static readonly TimeSpan Fast = TimeSpan.FromMilliseconds(1);
+
+    static SweepFile Sweep(string seeds = "[0, 1, 2]") =>
+        SweepFileParser.Parse($"name: s\ngrid:\n  method: [simulate]\n  seed: {seeds}\n", "s.yaml");
+
+    [Fact]
+    public async Task EveryRunIsSubmittedToItsKeyedGrain_AndPolledToCompletion()
+    {
+        var sweep = Sweep();
+        var grains = new FakeRunGrains();
+        var reports = new List<SweepProgress>();
+
+        var outcome = await new SweepRunner(grains, Fast).RunAsync(sweep.Runs, reports.Add, CancellationToken.None);
+
+        Assert.Equal(ExitCodes.Success, outcome.ExitCode);
+        Assert.False(outcome.Interrupted);
+        Assert.Equal(sweep.Runs.Select(r => r.Key), outcome.Runs.Select(r => r.Status.Key));
+        Assert.All(outcome.Runs, r => Assert.Equal(RunState.Completed, r.Status.State));
+        Assert.All(sweep.Runs, run => Assert.Same(run.Spec, grains.Grains[run.Key].Spec));
+        Assert.All(grains.Grains.Values, g => Assert.Equal(1, g.Starts));
+        // Reports go from all queued, through running, to all done.
+        Assert.Equal(3, reports[0].Queued);
+        Assert.Contains(reports, p => p.Running == 3);
+        Assert.Equal(3, reports[^1].Completed);
+        Assert.True(reports[^1].AllFinished);
+    }
+
+    [Fact]
+    public async Task AFailedRun_GivesExitCode1_AndKeepsItsError()
+    {
+        var grains = new FakeRunGrains();
+        grains.FailingSeeds.Add(1);
+
+        var outcome = await new SweepRunner(grains, Fast).RunAsync(Sweep().Runs, null, CancellationToken.None);
+
+        Assert.Equal(ExitCodes.RunsFailed, outcome.ExitCode);
+        var failed = Assert.Single(outcome.Runs, r => r.Status.State == RunState.Failed);
+        Assert.Equal(1, failed.Run.Config.Seed);
+        Assert.Equal("simulated failure", failed.Status.Error);
+    }
+
+    [Fact]
+    public async Task Cancelling_StopsWaiting_AndKeepsTheLastStatuses()
+    {
+        var grains = new FakeRunGrains { NeverFinish = true };
+        using var cancel = new CancellationTokenSource();
+        void Report(SweepProgress progress)
+        {
+            if (progress.Running == 3) cancel.Cancel();
+        }
+
+        var outcome = await new SweepRunner(grains, Fast).RunAsync(Sweep().Runs, Report, cancel.Token);
+
+        Assert.True(outcome.Interrupted);
+        Assert.Equal(ExitCodes.Interrupted, outcome.ExitCode);
+        Assert.All(outcome.Runs, r => Assert.Equal(RunState.Running, r.Status.State));
+    }
+
+    [Fact]
+    public async Task AGrainThatLostItsState_IsSubmittedAgain()
+    {
+        var sweep = Sweep("[0]");
+        var grains = new FakeRunGrains();
+        bool forgotten = false;
+        void Report(SweepProgress progress)
+        {
+            if (!forgotten && progress.Running == 1)
+            {
+                grains.Grains[sweep.Runs[0].Key].Forget();
+                forgotten = true;
+            }
+        }
+
+        var outcome = await new SweepRunner(grains, Fast).RunAsync(sweep.Runs, Report, CancellationToken.None);
+
+        Assert.Equal(ExitCodes.Success, outcome.ExitCode);
+        Assert.Equal(2, grains.Grains[sweep.Runs[0].Key].Starts);
+    }
+}
