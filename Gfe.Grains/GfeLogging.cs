@@ -22,20 +22,25 @@ public static class GfeLogging
         return services.AddSerilog(log => Configure(log, application, logDirectory, consoleLevel));
     }
 
+    /// <summary>The line format of log files.</summary>
+    public const string FileTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
+
+    /// <summary>Information from the project's own code; warnings only from the frameworks' chatty categories.</summary>
+    public static LoggerConfiguration Quieten(LoggerConfiguration log) => log.MinimumLevel.Information()
+        .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
+        .MinimumLevel.Override("Polly", LogEventLevel.Warning)
+        .MinimumLevel.Override("Microsoft", LogEventLevel.Warning);
+
     public static LoggerConfiguration Configure(
         LoggerConfiguration log, string application, string logDirectory, LogEventLevel? consoleLevel)
     {
-        const string Template = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
-        log.MinimumLevel.Information()
-            .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
-            .MinimumLevel.Override("Polly", LogEventLevel.Warning)
-            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+        Quieten(log)
             .Enrich.FromLogContext()
             .WriteTo.File(
                 Path.Combine(logDirectory, $"{application}-.log"),
                 rollingInterval: RollingInterval.Day,
                 retainedFileCountLimit: 14,
-                outputTemplate: Template);
+                outputTemplate: FileTemplate);
         if (consoleLevel is LogEventLevel level)
             log.WriteTo.Console(
                 restrictedToMinimumLevel: level,

@@ -3,6 +3,7 @@ using Gfe.Abstractions;
 using Gfe.Client.Results;
 using Gfe.Client.Running;
 using Gfe.Client.Sweeps;
+using Gfe.Engine.Data;
 using Gfe.Engine.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -81,6 +82,12 @@ public static class SweepRunCommand
             {
                 var fetched = await DatasetFetcher.EnsureAsync(datasets, request.DataDirectory, terminal, cancel);
                 if (fetched != ExitCodes.Success) return fetched;
+                var tooLarge = DatasetSizeCheck.Problems(sweep, new DatasetStore(request.DataDirectory));
+                if (tooLarge.Count > 0)
+                {
+                    foreach (var problem in tooLarge) terminal.Error.WriteLine(problem);
+                    return ExitCodes.InvalidInput;
+                }
             }
         }
 

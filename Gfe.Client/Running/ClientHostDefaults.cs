@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serilog;
-using Serilog.Events;
+using Gfe.Grains;
 
 namespace Gfe.Client.Running;
 
@@ -17,12 +17,7 @@ public static class ClientHostDefaults
     {
         builder.Services.AddSingleton<IHostLifetime, SignalFreeLifetime>();
         builder.Logging.ClearProviders();
-        builder.Services.AddSerilog(log => log
-            .MinimumLevel.Information()
-            // Orleans logs placement and membership chatter at Information; Polly logs twice per placement.
-            .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
-            .MinimumLevel.Override("Polly", LogEventLevel.Warning)
-            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-            .WriteTo.File(logFile, outputTemplate: "{Timestamp:HH:mm:ss.fff} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
+        builder.Services.AddSerilog(log => GfeLogging.Quieten(log)
+            .WriteTo.File(logFile, outputTemplate: GfeLogging.FileTemplate));
     }
 }

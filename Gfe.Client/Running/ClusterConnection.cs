@@ -15,9 +15,9 @@ public static class ClusterConnection
 {
     public const string EnvironmentVariable = "GFE_CLUSTER";
 
-    /// <summary>Must match the silos' ClusterOptions; these are Orleans' localhost-clustering defaults.</summary>
-    public const string ClusterId = "dev";
-    public const string ServiceId = "dev";
+    /// <summary>Must match the silos' ClusterOptions (Gfe.Grains.GfeSiloOptions defaults).</summary>
+    public const string ClusterId = "gfe";
+    public const string ServiceId = "gfe";
 
     public const int DefaultGatewayPort = 30000;
 

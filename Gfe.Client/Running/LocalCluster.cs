@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Gfe.Grains;
 using Orleans.Hosting;
 
 namespace Gfe.Client.Running;
@@ -24,11 +25,8 @@ public static class LocalCluster
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort());
-            silo.AddMemoryGrainStorage("runs");
-
-            // ---- LEAD: wire the runner here (Gfe.Grains), e.g.
-            //   silo.AddGfeRunner(runner => { runner.DataDirectory = dataDirectory; runner.Slots = slots; });
-            // ----
+            var runner = new GfeSiloOptions { DataDirectory = dataDirectory };
+            silo.AddGfeRunner(slots is int n ? runner with { Slots = n } : runner);
         });
         var host = builder.Build();
         await host.StartAsync(cancel);

@@ -25,6 +25,8 @@ public sealed class FakeRunGrain(string key, FakeRunGrains owner) : IRunGrain
         return Task.CompletedTask;
     }
 
+    public Task Cancel() => Task.CompletedTask;
+
     public Task<RunStatus> GetStatus()
     {
         if (Spec is null)
