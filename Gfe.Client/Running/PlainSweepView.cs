@@ -1,15 +1,20 @@
+using System.Globalization;
 using Gfe.Abstractions;
 
 namespace Gfe.Client.Running;
 
 /// <summary>
 /// The progress of a sweep as plain lines, for logs and CI: a summary line whenever the counts change (at most every
-/// few seconds, and at least every minute so a long run shows it is alive), and one line per run that fails.
+/// few seconds, and at least every half minute so a long run shows it is alive) with the progress of the runs in
+/// flight, and one line per run that fails.
 /// </summary>
 public sealed class PlainSweepView(TextWriter output)
 {
     static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(5);
-    static readonly TimeSpan MaxInterval = TimeSpan.FromSeconds(60);
+    static readonly TimeSpan MaxInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>Runs in flight named on a summary line; more would make the line unreadable.</summary>
+    const int RunsShown = 4;
 
     readonly HashSet<string> reportedFailures = [];
     string? lastSummary;
@@ -27,9 +32,19 @@ public sealed class PlainSweepView(TextWriter output)
         bool changed = counts != lastSummary;
         if (progress.AllFinished || (changed && since >= MinInterval) || since >= MaxInterval)
         {
-            output.WriteLine(progress.Summary + (progress.PollError is { } error ? $"; cluster: {error}" : ""));
+            output.WriteLine(progress.Summary + InFlight(progress) + (progress.PollError is { } error ? $"; cluster: {error}" : ""));
             lastSummary = counts;
             lastWritten = progress.Elapsed;
         }
+    }
+
+    /// <summary>" | key train 45%, key test 10%" for the runs that are training, or nothing.</summary>
+    static string InFlight(SweepProgress progress)
+    {
+        var running = progress.Runs.Where(r => r.Status.State == RunState.Running).ToList();
+        if (running.Count == 0) return "";
+        var shown = running.Take(RunsShown).Select(r => $"{r.Run.Key} {r.Status.Phase} {r.Status.Progress.ToString("P0", CultureInfo.InvariantCulture)}");
+        var more = running.Count > RunsShown ? $", +{running.Count - RunsShown} more" : "";
+        return " | " + string.Join(", ", shown) + more;
     }
 }
