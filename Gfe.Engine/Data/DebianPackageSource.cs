@@ -33,15 +33,7 @@ public sealed class DebianPackageSource(
         var scratch = Directory.CreateTempSubdirectory("gfe-apt-");
         try
         {
-            progress?.Report(new FetchProgress(dataset, $"apt-get download {package}", null));
-            try
-            {
-                ExternalTool.Run("apt-get", ["download", package], scratch.FullName, timeout, cancel);
-            }
-            catch (DataException e) when (e.Message.Contains("Unable to locate package"))
-            {
-                throw new DataException($"{e.Message} (the package lists may be empty: run apt-get update first)", e);
-            }
+            Download(scratch.FullName, progress, cancel);
             var archive = scratch.GetFiles($"{package}_*.deb").SingleOrDefault()
                 ?? throw new DataException($"apt-get download {package} left no {package}_*.deb in {scratch.FullName}.");
             var unpacked = Path.Combine(scratch.FullName, "unpacked");
@@ -58,6 +50,28 @@ public sealed class DebianPackageSource(
         finally
         {
             scratch.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// apt-get download needs the package lists, which a fresh machine or container often lacks. As root, refresh them
+    /// once and try again, so that a first run on a new machine fetches its data by itself; otherwise say what to run.
+    /// </summary>
+    private void Download(string folder, IProgress<FetchProgress>? progress, CancellationToken cancel)
+    {
+        progress?.Report(new FetchProgress(dataset, $"apt-get download {package}", null));
+        try
+        {
+            ExternalTool.Run("apt-get", ["download", package], folder, timeout, cancel);
+        }
+        catch (DataException e) when (e.Message.Contains("Unable to locate package"))
+        {
+            if (Environment.UserName != "root")
+                throw new DataException($"{e.Message} (the package lists may be empty: run 'sudo apt-get update' first)", e);
+            progress?.Report(new FetchProgress(dataset, "apt-get update (the package lists are empty or stale)", null));
+            ExternalTool.Run("apt-get", ["update"], folder, timeout, cancel);
+            progress?.Report(new FetchProgress(dataset, $"apt-get download {package}", null));
+            ExternalTool.Run("apt-get", ["download", package], folder, timeout, cancel);
         }
     }
 
