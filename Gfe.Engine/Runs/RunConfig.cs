@@ -8,7 +8,7 @@ public sealed record RunConfig
 {
     public RunMethod Method { get; init; } = RunMethod.GfeAmd;
 
-    /// <summary>Dataset name: mnist or fashion-mnist (see <see cref="Data.DatasetCatalog"/>).</summary>
+    /// <summary>Dataset name: mnist, fashion-mnist or segmnist (see <see cref="Data.DatasetCatalog"/>).</summary>
     public string Dataset { get; init; } = "mnist";
 
     /// <summary>N: train on the first N images of the seeded shuffle of the training split, one pass.</summary>

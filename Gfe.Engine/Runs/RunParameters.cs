@@ -13,7 +13,7 @@ public static class RunParameters
     public static IReadOnlyList<RunParameter> All { get; } =
     [
         Enum("method", "what to train: gfe-amd, ae or simulate", c => c.Method, (c, v) => c with { Method = v }),
-        Text("dataset", "dataset name: mnist or fashion-mnist", c => c.Dataset, (c, v) => c with { Dataset = v.ToLowerInvariant() }),
+        Text("dataset", "dataset name: mnist, fashion-mnist or segmnist", c => c.Dataset, (c, v) => c with { Dataset = v.ToLowerInvariant() }),
         Int("trainSize", "training images N (the first N of the seeded shuffle, one pass)", 1, c => c.TrainSize, (c, v) => c with { TrainSize = v }),
         Int("testSize", "test images M (the first M of the test set); 0 = all", 0, c => c.TestSize, (c, v) => c with { TestSize = v }),
         Int("seed", "seed of the subset, the weights and the latent starts", 0, c => c.Seed, (c, v) => c with { Seed = v }),
