@@ -13,4 +13,6 @@ public sealed record RunOutcome(
     [property: Id(7)] double TestSeconds,
     [property: Id(8)] List<CurveSample> Curve,
     [property: Id(9)] string DataProvenance,
-    [property: Id(10)] string Device);
+    [property: Id(10)] string Device,
+    [property: Id(11)] List<EvalSample>? EvalCurve = null,
+    [property: Id(12)] ReconstructionSample? Reconstructions = null);

@@ -18,7 +18,11 @@ public static class RunOutcomes
         TestSeconds: result.TestSeconds,
         Curve: result.Curve.Select(p => new CurveSample(p.ImagesSeen, p.Seconds, p.TrainLoss)).ToList(),
         DataProvenance: result.DataProvenance,
-        Device: result.Device);
+        Device: result.Device,
+        EvalCurve: result.EvalCurve.Select(p => new EvalSample(p.ImagesSeen, p.Seconds, new Dictionary<string, double>(p.TestLoss))).ToList(),
+        Reconstructions: result.Reconstructions is { } shown
+            ? new ReconstructionSample(shown.Originals, new Dictionary<string, float[]>(shown.Reconstructed))
+            : null);
 
     static AmdSummary Summary(AmdStatistics amd) =>
         new(amd.Solves, amd.AcceptedSteps, amd.RejectedTrials, amd.ForcedAcceptances, amd.ConvergedSolves);

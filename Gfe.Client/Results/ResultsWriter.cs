@@ -23,6 +23,7 @@ public static class ResultsWriter
     public const string TableMarkdownFile = "table.md";
     public const string TableCsvFile = "table.csv";
     public const string ManifestFile = "manifest.json";
+    public const string ReconstructionsFolder = "reconstructions";
 
     static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
@@ -36,6 +37,15 @@ public static class ResultsWriter
         WriteTableMarkdown(Path.Combine(directory, TableMarkdownFile), sweep, pivot);
         WriteTableCsv(Path.Combine(directory, TableCsvFile), pivot);
         WriteManifest(Path.Combine(directory, ManifestFile), sweep, outcome);
+        WriteReconstructions(Path.Combine(directory, ReconstructionsFolder), outcome.Runs);
+    }
+
+    /// <summary>One PNG per run that returned reconstructions: &lt;folder&gt;/&lt;run key&gt;.png (Figure 3).</summary>
+    public static void WriteReconstructions(string folder, IReadOnlyList<RunRecord> runs)
+    {
+        foreach (var (run, status) in runs)
+            if (status.Outcome?.Reconstructions is { } sample)
+                ReconstructionPicture.Write(Path.Combine(folder, run.Key + ".png"), sample);
     }
 
     public static void WriteRuns(string path, IReadOnlyList<RunRecord> runs)
@@ -80,10 +90,22 @@ public static class ResultsWriter
     {
         using var file = new StreamWriter(path, false, Utf8);
         var csv = new CsvWriter(file);
-        csv.WriteRow(["key", "imagesSeen", "seconds", "trainLoss"]);
+        // Evaluation points (evalEvery) are rows of their own with the test losses filled in and trainLoss empty; the
+        // testLoss columns appear only when some run has an evaluation curve.
+        var evaluations = ResultPivot.OrderEvaluations(runs.SelectMany(r =>
+            r.Status.Outcome?.EvalCurve?.SelectMany(p => p.TestLoss.Keys) ?? Enumerable.Empty<string>()));
+        csv.WriteRow(["key", "imagesSeen", "seconds", "trainLoss", .. evaluations.Select(e => $"testLoss.{e}")]);
         foreach (var (run, status) in runs)
-            foreach (var point in status.Outcome?.Curve ?? [])
-                csv.WriteRow([run.Key, CsvWriter.Number(point.ImagesSeen), CsvWriter.Number(point.Seconds), CsvWriter.Number(point.TrainLoss)]);
+        {
+            var rows = (status.Outcome?.Curve ?? []).Select(point => (point.ImagesSeen, Order: 0, Cells: (string[])
+                [run.Key, CsvWriter.Number(point.ImagesSeen), CsvWriter.Number(point.Seconds), CsvWriter.Number(point.TrainLoss),
+                 .. evaluations.Select(_ => "")]));
+            var evalRows = (status.Outcome?.EvalCurve ?? []).Select(point => (point.ImagesSeen, Order: 1, Cells: (string[])
+                [run.Key, CsvWriter.Number(point.ImagesSeen), CsvWriter.Number(point.Seconds), "",
+                 .. evaluations.Select(e => point.TestLoss.TryGetValue(e, out var loss) ? CsvWriter.Number(loss) : "")]));
+            foreach (var row in rows.Concat(evalRows).OrderBy(r => r.ImagesSeen).ThenBy(r => r.Order))
+                csv.WriteRow(row.Cells);
+        }
     }
 
     /// <summary>The pivot as numbers: per evaluation the columns &lt;evaluation&gt;.mean, .std (empty for one seed)

@@ -33,8 +33,9 @@ public sealed class DatasetStore
 
     public string Directory { get; }
 
-    /// <summary>The folder of one dataset: <c>&lt;directory&gt;/&lt;name&gt;</c>.</summary>
-    public string DatasetDirectory(string name) => Path.Combine(Directory, Resolve(name).Name);
+    /// <summary>The folder of one dataset's files: <c>&lt;directory&gt;/&lt;name&gt;</c>, or the folder of the dataset it is
+    /// built from (SegMNIST lives in the mnist folder).</summary>
+    public string DatasetDirectory(string name) => Path.Combine(Directory, FilesOf(Resolve(name)).Name);
 
     /// <summary>Loads a dataset that is present, split as engine-spec §5; throws <see cref="DataException"/> if it
     /// is missing or corrupt.</summary>
@@ -47,6 +48,8 @@ public sealed class DatasetStore
     public string Ensure(string name, IProgress<FetchProgress>? progress = null, CancellationToken cancel = default)
     {
         var info = Resolve(name);
+        if (info.BuiltFrom is not null)
+            return $"{info.Name} cut from {Ensure(info.BuiltFrom, progress, cancel)}";
         var folder = Path.Combine(Directory, info.Name);
         lock (FolderLocks.GetOrAdd(folder, _ => new object()))
         {
@@ -80,10 +83,16 @@ public sealed class DatasetStore
         DatasetCatalog.Find(name) ?? throw new DataException(
             $"Unknown dataset '{name}'; known: {string.Join(", ", DatasetCatalog.All.Select(d => d.Name))}.");
 
+    private static DatasetInfo FilesOf(DatasetInfo info) => info.BuiltFrom is null ? info : Resolve(info.BuiltFrom);
+
     private (DatasetSplits Splits, ImageSet Validation) LoadCached(DatasetInfo info)
     {
-        var folder = Path.Combine(Directory, info.Name);
-        var lazy = Loaded.GetOrAdd(folder, _ => new Lazy<(DatasetSplits, ImageSet)>(() => ReadFromDisk(info, folder)));
+        var folder = Path.Combine(Directory, FilesOf(info).Name);
+        // A dataset cut from another's files shares their folder, so the cache tells them apart by name too; a refetch
+        // of the folder clears only the folder's own entry, which is enough because a refetch happens only when the
+        // files are damaged, and then their cut was never loaded.
+        var key = info.BuiltFrom is null ? folder : $"{folder}#{info.Name}";
+        var lazy = Loaded.GetOrAdd(key, _ => new Lazy<(DatasetSplits, ImageSet)>(() => ReadFromDisk(info, folder)));
         try
         {
             return lazy.Value;
@@ -91,7 +100,7 @@ public sealed class DatasetStore
         catch
         {
             // A failed load is not cached: the user may fix the files, or another run may fetch them.
-            Loaded.TryRemove(KeyValuePair.Create(folder, lazy));
+            Loaded.TryRemove(KeyValuePair.Create(key, lazy));
             throw;
         }
     }
@@ -100,11 +109,18 @@ public sealed class DatasetStore
     {
         lock (FolderLocks.GetOrAdd(folder, _ => new object()))
         {
-            var files = Locate(info, folder);
+            var filesInfo = FilesOf(info);
+            var files = Locate(filesInfo, folder);
             var manifest = DatasetManifest.Read(folder);
             var provenance = manifest is null
-                ? $"{info.Name} from files in {folder} (no manifest), sha256:{DatasetManifest.CombinedChecksum(files.Files.Select(FileDigest.Sha256))[..12]}"
+                ? $"{filesInfo.Name} from files in {folder} (no manifest), sha256:{DatasetManifest.CombinedChecksum(files.Files.Select(FileDigest.Sha256))[..12]}"
                 : Verify(files, manifest, folder).Provenance;
+            if (info.BuiltFrom is not null)
+            {
+                var (train, testImages) = SegMnist.Cut(
+                    IdxFile.ReadImageSet(files.TrainImages, files.TrainLabels), IdxFile.ReadImageSet(files.TestImages, files.TestLabels));
+                return (new DatasetSplits(info.Name, train, testImages, $"{info.Name} cut from {provenance}"), new ImageSet([], []));
+            }
             var trainingFile = IdxFile.ReadImageSet(files.TrainImages, files.TrainLabels, limit: TrainingSplit.PoolSize);
             var test = IdxFile.ReadImageSet(files.TestImages, files.TestLabels);
             var split = TrainingSplit.Cut(trainingFile);

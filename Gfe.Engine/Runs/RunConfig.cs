@@ -8,10 +8,11 @@ public sealed record RunConfig
 {
     public RunMethod Method { get; init; } = RunMethod.GfeAmd;
 
-    /// <summary>Dataset name: mnist or fashion-mnist (see <see cref="Data.DatasetCatalog"/>).</summary>
+    /// <summary>Dataset name: mnist, fashion-mnist or segmnist (see <see cref="Data.DatasetCatalog"/>).</summary>
     public string Dataset { get; init; } = "mnist";
 
-    /// <summary>N: train on the first N images of the seeded shuffle of the training split, one pass.</summary>
+    /// <summary>N: train on the first N images of the seeded shuffle of the training split; 0 = the whole training
+    /// split.</summary>
     public int TrainSize { get; init; } = 480;
 
     /// <summary>Evaluate on the first M test images; 0 means the whole test set.</summary>
@@ -41,6 +42,23 @@ public sealed record RunConfig
 
     /// <summary>Record a point of the train-loss curve every this many batches.</summary>
     public int CurveEvery { get; init; } = 1;
+
+    /// <summary>Passes over the training subset, each in a fresh seeded order (engine-spec §4): 1 for GFE, 12 for a
+    /// complete AE.</summary>
+    public int Epochs { get; init; } = 1;
+
+    /// <summary>Evaluate the model on the first <see cref="EvalSize"/> test images every this many training images;
+    /// 0 = no evaluation curve.</summary>
+    public int EvalEvery { get; init; } = 0;
+
+    /// <summary>How many test images (the first ones of the run's test images) each curve evaluation uses.</summary>
+    public int EvalSize { get; init; } = 1000;
+
+    /// <summary>Return the reconstructions of the first K test images (Figure 3); 0 = none.</summary>
+    public int Reconstructions { get; init; } = 0;
+
+    /// <summary>Save a checkpoint every this many batches when a checkpoint store is given; 0 = never.</summary>
+    public int CheckpointEvery { get; init; } = 0;
 
     /// <summary>For <see cref="RunMethod.Simulate"/>: how long the run sleeps.</summary>
     public double SimulateSeconds { get; init; } = 1.0;

@@ -1,3 +1,4 @@
+using Gfe.Engine.Checkpoints;
 using Gfe.Engine.Data;
 using Gfe.Engine.Training;
 
@@ -17,6 +18,23 @@ public static class RunExecutor
             RunMethod.GfeAmd => GfeAmdRun.Execute(config, data, progress, cancel),
             RunMethod.Ae => AutoencoderRun.Execute(config, data, progress, cancel),
             _ => throw new RunFailedException($"unknown run method {config.Method}"),
+        };
+    }
+
+    /// <summary>
+    /// As <see cref="Execute(RunConfig, DatasetSplits?, IProgress{RunProgress}?, CancellationToken)"/>, saving a
+    /// checkpoint every checkpointEvery batches into <paramref name="checkpoints"/> under the run key, and resuming
+    /// from the run's latest checkpoint there if it has one. On CPU the result is bit-identical either way.
+    /// </summary>
+    public static RunResult Execute(
+        RunConfig config, DatasetSplits? data, IProgress<RunProgress>? progress, CancellationToken cancel,
+        ICheckpointStore? checkpoints)
+    {
+        return config.Method switch
+        {
+            RunMethod.GfeAmd => GfeAmdRun.Execute(config, data, progress, cancel, checkpoints),
+            RunMethod.Ae => AutoencoderRun.Execute(config, data, progress, cancel, checkpoints),
+            _ => Execute(config, data, progress, cancel),
         };
     }
 }

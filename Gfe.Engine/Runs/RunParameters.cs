@@ -13,8 +13,8 @@ public static class RunParameters
     public static IReadOnlyList<RunParameter> All { get; } =
     [
         Enum("method", "what to train: gfe-amd, ae or simulate", c => c.Method, (c, v) => c with { Method = v }),
-        Text("dataset", "dataset name: mnist or fashion-mnist", c => c.Dataset, (c, v) => c with { Dataset = v.ToLowerInvariant() }),
-        Int("trainSize", "training images N (the first N of the seeded shuffle, one pass)", 1, c => c.TrainSize, (c, v) => c with { TrainSize = v }),
+        Text("dataset", "dataset name: mnist, fashion-mnist or segmnist", c => c.Dataset, (c, v) => c with { Dataset = v.ToLowerInvariant() }),
+        Int("trainSize", "training images N (the first N of the seeded shuffle); 0 = the whole training split", 0, c => c.TrainSize, (c, v) => c with { TrainSize = v }),
         Int("testSize", "test images M (the first M of the test set); 0 = all", 0, c => c.TestSize, (c, v) => c with { TestSize = v }),
         Int("seed", "seed of the subset, the weights and the latent starts", 0, c => c.Seed, (c, v) => c with { Seed = v }),
         Int("batchSize", "training batch size B", 1, c => c.BatchSize, (c, v) => c with { BatchSize = v }),
@@ -35,6 +35,11 @@ public static class RunParameters
         Real("amd.monitorFraction", "AMD monitors convergence once (tau-t)/tau <= this", c => c.Amd.MonitorFraction, (c, v) => c with { Amd = c.Amd with { MonitorFraction = v } }),
         Int("amd.window", "AMD convergence window (monitored losses)", 2, c => c.Amd.Window, (c, v) => c with { Amd = c.Amd with { Window = v } }),
         Real("amd.tolerance", "AMD convergence threshold on the mean loss slope", c => c.Amd.Tolerance, (c, v) => c with { Amd = c.Amd with { Tolerance = v } }),
+        Int("epochs", "passes over the training images, each in a fresh seeded order", 1, c => c.Epochs, (c, v) => c with { Epochs = v }),
+        Int("evalEvery", "evaluate the test loss every this many training images; 0 = off", 0, c => c.EvalEvery, (c, v) => c with { EvalEvery = v }),
+        Int("evalSize", "test images per curve evaluation (the first ones)", 1, c => c.EvalSize, (c, v) => c with { EvalSize = v }),
+        Int("reconstructions", "return reconstructions of the first K test images; 0 = none", 0, c => c.Reconstructions, (c, v) => c with { Reconstructions = v }),
+        Int("checkpointEvery", "checkpoint every this many batches (with a checkpoint store); 0 = off", 0, c => c.CheckpointEvery, (c, v) => c with { CheckpointEvery = v }),
         Real("simulateSeconds", "simulate: seconds to sleep", c => c.SimulateSeconds, (c, v) => c with { SimulateSeconds = v }),
         Bool("simulateFailure", "simulate: fail instead of finishing", c => c.SimulateFailure, (c, v) => c with { SimulateFailure = v }),
     ];

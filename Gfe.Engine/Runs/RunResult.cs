@@ -21,7 +21,7 @@ public sealed record RunResult
 
     public required double TestSeconds { get; init; }
 
-    /// <summary>Train loss against images seen and wall time.</summary>
+    /// <summary>Train loss against images seen and wall time of training (evaluation and checkpoint time excluded).</summary>
     public required IReadOnlyList<CurvePoint> Curve { get; init; }
 
     /// <summary>Where the dataset came from (source and checksum), from its manifest.</summary>
@@ -29,4 +29,10 @@ public sealed record RunResult
 
     /// <summary>cpu or cuda:N.</summary>
     public required string Device { get; init; }
+
+    /// <summary>The test loss during training, every evalEvery images; empty when evalEvery is 0.</summary>
+    public IReadOnlyList<EvalPoint> EvalCurve { get; init; } = [];
+
+    /// <summary>Reconstructions of the first test images when the run asked for them, else null.</summary>
+    public TestReconstructions? Reconstructions { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Gfe.Engine.Checkpoints;
 using Gfe.Engine.Data;
 using Gfe.Engine.Losses;
 using Gfe.Engine.Models;
@@ -16,7 +17,9 @@ namespace Gfe.Engine.Training;
 /// </summary>
 public static class GfeAmdRun
 {
-    public static RunResult Execute(RunConfig config, DatasetSplits? data, IProgress<RunProgress>? progress, CancellationToken cancel)
+    public static RunResult Execute(
+        RunConfig config, DatasetSplits? data, IProgress<RunProgress>? progress, CancellationToken cancel,
+        ICheckpointStore? checkpoints = null)
     {
         var inputs = RunInputs.Prepare(config, data);
         torch.set_num_threads(1);   // one thread per run: runs go side by side (platform.md §1.4)
@@ -25,19 +28,50 @@ public static class GfeAmdRun
         decoder.to(inputs.Device);
         var solver = new AmdSolver(config.Amd);
 
-        var trainAmd = AmdStatistics.None;
+        // A curve evaluation encodes with a copy of the run's generator: it sees the latent starts the final test
+        // would see at that moment, and leaves training's draws untouched.
+        var evalImages = inputs.Test.Head(config.EvalSize);
+        IReadOnlyDictionary<string, double> Evaluate()
+        {
+            using var draws = TorchState.Copy(generator);
+            var (loss, _) = TestEvaluation.AmdLoss(decoder, solver, evalImages, config, draws, inputs.Device, null, cancel);
+            return new Dictionary<string, double> { [Evaluations.GfeAmd] = loss };
+        }
+
+        var trainAmd = new AmdTally();
         var training = TrainingLoop.Run(decoder, images =>
         {
             var z0 = LatentStart.Draw(config.Z0, images.shape[0], generator, inputs.Device);
             var solution = solver.Solve(decoder, images, z0);   // z* comes back detached
-            trainAmd = trainAmd.Add(solution.Statistics);
+            trainAmd.Add(solution.Statistics);
             return ReconstructionLoss.BatchSum(decoder.forward(solution.Latent), images);
-        }, inputs.Train, config, inputs.Device, progress, cancel);
+        }, inputs.Train, config, inputs.Device, progress, cancel, new TrainingExtras
+        {
+            Evaluate = Evaluate,
+            Checkpoints = checkpoints,
+            RunKey = RunKey.For(config),
+            DataProvenance = inputs.Provenance,
+            Generator = generator,
+            TrainAmd = trainAmd,
+        });
 
         var testClock = Stopwatch.StartNew();
         var (testLoss, testAmd) = TestEvaluation.AmdLoss(decoder, solver, inputs.Test, config, generator, inputs.Device,
             fraction => progress?.Report(new RunProgress("test", fraction, training.ImagesSeen, training.FinalTrainLoss)),
             cancel);
+        double testSeconds = testClock.Elapsed.TotalSeconds;
+
+        TestReconstructions? reconstructions = null;
+        if (config.Reconstructions > 0)
+        {
+            var shown = inputs.Test.Head(config.Reconstructions);
+            reconstructions = new TestReconstructions(shown.Pixels, new Dictionary<string, float[]>
+            {
+                [Evaluations.GfeAmd] = TestEvaluation.Reconstruct(shown, config.TestBatchSize,
+                    images => decoder.forward(solver.Solve(decoder, images,
+                        LatentStart.Draw(config.Z0, images.shape[0], generator, inputs.Device)).Latent), inputs.Device),
+            });
+        }
 
         return new RunResult
         {
@@ -45,13 +79,15 @@ public static class GfeAmdRun
             FinalTrainLoss = training.FinalTrainLoss,
             ImagesSeen = training.ImagesSeen,
             TestImages = inputs.Test.Count,
-            TrainAmd = trainAmd,
+            TrainAmd = trainAmd.Total,
             TestAmd = testAmd,
             TrainSeconds = training.Seconds,
-            TestSeconds = testClock.Elapsed.TotalSeconds,
+            TestSeconds = testSeconds,
             Curve = training.Curve,
             DataProvenance = inputs.Provenance,
             Device = RunInputs.DeviceName(inputs.Device),
+            EvalCurve = training.EvalCurve,
+            Reconstructions = reconstructions,
         };
     }
 }

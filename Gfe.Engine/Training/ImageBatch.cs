@@ -17,6 +17,16 @@ public static class ImageBatch
         return torch.tensor(pixels, [count, ImageSet.ImageSize]).clone().to(device);
     }
 
+    /// <summary>The images <paramref name="order"/>[start .. start+count) of <paramref name="images"/>, as one batch.</summary>
+    public static Tensor Gather(ImageSet images, int[] order, int start, int count, Device device)
+    {
+        var pixels = new float[count * ImageSet.ImageSize];
+        for (int i = 0; i < count; i++)
+            Array.Copy(images.Pixels, (long)order[start + i] * ImageSet.ImageSize, pixels, (long)i * ImageSet.ImageSize, ImageSet.ImageSize);
+        // Cloned into libtorch's aligned memory for bit-reproducible GEMMs, as in Slice.
+        return torch.tensor(pixels, [count, ImageSet.ImageSize]).clone().to(device);
+    }
+
     /// <summary>How many batches of <paramref name="batchSize"/> cover <paramref name="count"/> images (the last may be partial).</summary>
     public static int Count(int count, int batchSize) => (count + batchSize - 1) / batchSize;
 }

@@ -24,7 +24,8 @@ public sealed record RunInputs(ImageSet Train, ImageSet Test, Device Device, str
         if (config.BatchSize < 1) throw new RunFailedException($"batchSize must be at least 1, not {config.BatchSize}");
         if (config.TestBatchSize < 1) throw new RunFailedException($"testBatchSize must be at least 1, not {config.TestBatchSize}");
         if (config.CurveEvery < 1) throw new RunFailedException($"curveEvery must be at least 1, not {config.CurveEvery}");
-        if (config.TrainSize < 1) throw new RunFailedException($"trainSize must be at least 1, not {config.TrainSize}");
+        if (config.TrainSize < 0) throw new RunFailedException($"trainSize must be 0 (all) or positive, not {config.TrainSize}");
+        if (data.Train.Count == 0) throw new RunFailedException($"'{data.Name}' has no training images");
         if (config.TrainSize > data.Train.Count)
             throw new RunFailedException(
                 $"trainSize {config.TrainSize} exceeds the {data.Train.Count} training images of '{data.Name}'");
@@ -37,8 +38,17 @@ public sealed record RunInputs(ImageSet Train, ImageSet Test, Device Device, str
         if (!(config.RmsAlpha > 0 && config.RmsAlpha < 1)) throw new RunFailedException($"rmsAlpha must lie in (0, 1), not {config.RmsAlpha}");
         if (!(config.RmsEps > 0)) throw new RunFailedException($"rmsEps must be positive, not {config.RmsEps}");
         if (AmdSolver.Problem(config.Amd) is { } problem) throw new RunFailedException(problem);
+        if (config.Epochs < 1) throw new RunFailedException($"epochs must be at least 1, not {config.Epochs}");
+        if (config.EvalEvery < 0) throw new RunFailedException($"evalEvery must be 0 (off) or positive, not {config.EvalEvery}");
+        if (config.EvalSize < 1) throw new RunFailedException($"evalSize must be at least 1, not {config.EvalSize}");
+        if (config.CheckpointEvery < 0)
+            throw new RunFailedException($"checkpointEvery must be 0 (off) or positive, not {config.CheckpointEvery}");
+        int testCount = config.TestSize == 0 ? data.Test.Count : config.TestSize;
+        if (config.Reconstructions < 0 || config.Reconstructions > testCount)
+            throw new RunFailedException($"reconstructions must lie between 0 and the {testCount} test images, not {config.Reconstructions}");
 
-        var train = TrainingSubset.FirstOfShuffle(data.Train, config.TrainSize, config.Seed);
+        int trainSize = config.TrainSize == 0 ? data.Train.Count : config.TrainSize;
+        var train = TrainingSubset.FirstOfShuffle(data.Train, trainSize, config.Seed);
         var test = config.TestSize == 0 ? data.Test : data.Test.Head(config.TestSize);
         return new RunInputs(train, test, ChooseDevice(), data.Provenance);
     }

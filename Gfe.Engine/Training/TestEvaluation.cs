@@ -41,6 +41,23 @@ public static class TestEvaluation
         return mean;
     }
 
+    /// <summary>The reconstructions sigmoid(logits) of <paramref name="images"/>, 784 floats in [0,1] per image, for
+    /// pictures (Figure 3).</summary>
+    public static float[] Reconstruct(ImageSet images, int batchSize, Func<Tensor, Tensor> reconstruct, Device device)
+    {
+        using var noGrad = torch.no_grad();
+        var pixels = new float[images.Pixels.Length];
+        for (int start = 0; start < images.Count; start += batchSize)
+        {
+            using var scope = torch.NewDisposeScope();
+            int count = Math.Min(batchSize, images.Count - start);
+            var batch = ImageBatch.Slice(images, start, count, device);
+            var reconstructed = torch.sigmoid(reconstruct(batch)).cpu().data<float>().ToArray();
+            Array.Copy(reconstructed, 0, pixels, (long)start * ImageSet.ImageSize, reconstructed.Length);
+        }
+        return pixels;
+    }
+
     /// <summary>
     /// Mean test loss of a decoder whose test codes are found by AMD (GFE-amd and Mixed), in batches of the test batch
     /// size, batch-coupled as in the reference; also the solver's work.

@@ -2,5 +2,9 @@ using Gfe.Engine.Runs;
 
 namespace Gfe.Engine.Training;
 
-/// <summary>What one pass over the training subset produced.</summary>
-public sealed record TrainingOutcome(IReadOnlyList<CurvePoint> Curve, double FinalTrainLoss, long ImagesSeen, double Seconds);
+/// <summary>What the training of a run produced.</summary>
+public sealed record TrainingOutcome(IReadOnlyList<CurvePoint> Curve, double FinalTrainLoss, long ImagesSeen, double Seconds)
+{
+    /// <summary>The test loss during training; empty without evalEvery.</summary>
+    public IReadOnlyList<EvalPoint> EvalCurve { get; init; } = [];
+}

@@ -29,6 +29,19 @@ public static class TrainingSubset
     public static ImageSet FirstOfShuffle(ImageSet train, int take, int seed) =>
         train.Select(Indices(train.Count, take, seed));
 
+    /// <summary>
+    /// The order in which epoch <paramref name="epoch"/> (from 0) visits the <paramref name="count"/> subset images,
+    /// each exactly once. Epoch 0 takes the subset as it is, already a seeded shuffle, so a one-epoch run trains on
+    /// the first N of the shuffle in shuffle order; every later epoch is a fresh permutation fixed by seed and epoch,
+    /// as a shuffling DataLoader draws one per epoch (engine-spec §4).
+    /// </summary>
+    public static int[] EpochOrder(int count, int epoch, int seed)
+    {
+        if (epoch == 0) return Enumerable.Range(0, count).ToArray();
+        ulong epochSeed = unchecked((ulong)seed * 0xD1B54A32D192ED03UL + (ulong)epoch * 0x8CB92BA72F3D8DD7UL);
+        return SeededShuffle.Permutation(count, epochSeed);
+    }
+
     static ulong SplitMix64(ref ulong state)
     {
         unchecked

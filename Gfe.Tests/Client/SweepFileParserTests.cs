@@ -30,8 +30,8 @@ public sealed class SweepFileParserTests
     [Fact]
     public void UnknownFixedSetting_NamesKeyAndLine()
     {
-        var e = Invalid("grid:\n  seed: [0]\nsettings:\n  epochs: 3\n");
-        Assert.Contains("test.yaml:4:3: settings.epochs: unknown setting", e.Message);
+        var e = Invalid("grid:\n  seed: [0]\nsettings:\n  epoch: 3\n");
+        Assert.Contains("test.yaml:4:3: settings.epoch: unknown setting", e.Message);
     }
 
     [Fact]

@@ -261,10 +261,10 @@ public sealed class RunGrainTests(RunnerCluster cluster)
     [Fact]
     public async Task A_spec_with_a_bad_value_is_recorded_as_failed_naming_the_setting()
     {
-        var spec = new RunSpec("simulate.mnist.n0", new Dictionary<string, string>
+        var spec = new RunSpec("simulate.mnist.n-1", new Dictionary<string, string>
         {
             ["method"] = "simulate",
-            ["trainSize"] = "0",
+            ["trainSize"] = "-1",
         });
         var run = cluster.Client.Grain(spec);
 
@@ -272,7 +272,7 @@ public sealed class RunGrainTests(RunnerCluster cluster)
         var status = await run.GetStatus();
 
         Assert.Equal(RunState.Failed, status.State);
-        Assert.Contains("'trainSize' must be at least 1", status.Error);
+        Assert.Contains("'trainSize' must be at least 0", status.Error);
     }
 
     [Fact]

@@ -22,6 +22,8 @@ public sealed class RunOutcomesTests
             Curve = [new CurvePoint(16, 0.5, 0.4), new CurvePoint(32, 1.0, 0.3)],
             DataProvenance = "mnist sha256:abc",
             Device = "cpu",
+            EvalCurve = [new EvalPoint(0, 0, new Dictionary<string, double> { [Evaluations.Ae] = 0.7 }), new EvalPoint(32, 1.0, new Dictionary<string, double> { [Evaluations.Ae] = 0.2 })],
+            Reconstructions = new TestReconstructions(new float[784], new Dictionary<string, float[]> { [Evaluations.Ae] = new float[784] }),
         };
 
         var outcome = RunOutcomes.From(result);
@@ -40,5 +42,8 @@ public sealed class RunOutcomesTests
         Assert.Equal([(16L, 0.5, 0.4), (32L, 1.0, 0.3)], outcome.Curve.Select(c => (c.ImagesSeen, c.Seconds, c.TrainLoss)));
         Assert.Equal("mnist sha256:abc", outcome.DataProvenance);
         Assert.Equal("cpu", outcome.Device);
+        Assert.Equal([(0L, 0.0, 0.7), (32L, 1.0, 0.2)], outcome.EvalCurve!.Select(p => (p.ImagesSeen, p.Seconds, p.TestLoss[Evaluations.Ae])));
+        Assert.Same(result.Reconstructions.Originals, outcome.Reconstructions!.Originals);
+        Assert.Equal([Evaluations.Ae], outcome.Reconstructions.Reconstructed.Keys);
     }
 }

@@ -1,0 +1,31 @@
+using Gfe.Engine.Checkpoints;
+using Gfe.Engine.Runs;
+using static TorchSharp.torch;
+
+namespace Gfe.Engine.Training;
+
+/// <summary>
+/// What a run adds to the bare <see cref="TrainingLoop"/>: the evaluation curve and checkpoints. A checkpoint must
+/// capture every piece of state the batch loss touches, so the run hands over its generator and its AMD tally.
+/// </summary>
+public sealed record TrainingExtras
+{
+    public static TrainingExtras None { get; } = new();
+
+    /// <summary>The test loss of the model as it stands, by evaluation name; called every evalEvery images. It must
+    /// not advance <see cref="Generator"/>, so that training is the same with and without a curve.</summary>
+    public Func<IReadOnlyDictionary<string, double>>? Evaluate { get; init; }
+
+    /// <summary>Where checkpoints go; null = none.</summary>
+    public ICheckpointStore? Checkpoints { get; init; }
+
+    public string RunKey { get; init; } = "";
+
+    public string DataProvenance { get; init; } = "";
+
+    /// <summary>The run's generator, which the batch loss draws latent starts from.</summary>
+    public Generator? Generator { get; init; }
+
+    /// <summary>The AMD work of training, which the batch loss adds to.</summary>
+    public AmdTally? TrainAmd { get; init; }
+}
