@@ -45,7 +45,8 @@ public static class GfeSiloBuilderExtensions
 
     /// <summary>Joins the cluster named by the options: localhost clustering (silos of one machine, the first one
     /// primary) or Redis membership, where each silo listens on <see cref="GfeSiloOptions.AdvertisedAddress"/>
-    /// and registers it for the others and for clients.</summary>
+    /// and registers it for the others and for clients (in Kubernetes, with <see cref="GfeSiloOptions.Kubernetes"/>,
+    /// also pod-aware liveness).</summary>
     public static ISiloBuilder UseGfeClustering(this ISiloBuilder silo, GfeSiloOptions options)
     {
         ThrowOnProblems(options);
@@ -61,6 +62,8 @@ public static class GfeSiloBuilderExtensions
             o.ClusterId = options.ClusterId;
             o.ServiceId = options.ServiceId;
         });
+        // After the endpoints: Kubernetes hosting only fills in an advertised address that is still unset.
+        if (options.Kubernetes) silo.UseKubernetesHosting();
         return silo;
     }
 

@@ -36,6 +36,11 @@ public sealed record GfeSiloOptions
     /// containers, where the advertised address belongs to the host or the pod network.</summary>
     public bool ListenOnAnyAddress { get; init; }
 
+    /// <summary>For redis clustering inside Kubernetes: the silo takes its name from the pod, watches the pods of
+    /// the cluster and declares a silo dead as soon as its pod is gone (needs the POD_NAME and POD_NAMESPACE
+    /// variables and a service account allowed to read pods; deploy/k8s).</summary>
+    public bool Kubernetes { get; init; }
+
     public int SiloPort { get; init; } = 11111;
 
     public int GatewayPort { get; init; } = 30000;
@@ -89,6 +94,8 @@ public sealed record GfeSiloOptions
             if (!IPAddress.TryParse(AdvertisedAddress, out _))
                 problems.Add($"AdvertisedAddress must be an IP address, not '{AdvertisedAddress}'");
         }
+        if (Kubernetes && !UsesRedis)
+            problems.Add($"Kubernetes hosting needs Clustering '{RedisClustering}' (it watches pods; membership stays in Redis)");
         foreach (var (name, port) in new[] { ("SiloPort", SiloPort), ("GatewayPort", GatewayPort), ("PrimarySiloPort", PrimarySiloPort ?? 1) })
             if (port is < 1 or > 65535) problems.Add($"{name} must be a port number (1-65535), not {port}");
         if (SiloPort == GatewayPort) problems.Add($"SiloPort and GatewayPort must differ (both {SiloPort})");

@@ -15,12 +15,13 @@ public sealed class GfeSiloOptionsTests
     [Fact]
     public void Each_bad_setting_is_named()
     {
-        var options = new GfeSiloOptions { Slots = 0, Clustering = "zookeeper", SiloPort = 70000, GatewayPort = 70000, ServiceId = " " };
+        var options = new GfeSiloOptions { Slots = 0, Clustering = "zookeeper", Kubernetes = true, SiloPort = 70000, GatewayPort = 70000, ServiceId = " " };
 
         var problems = options.Problems();
 
         Assert.Contains(problems, p => p.StartsWith("Slots must be at least 1"));
         Assert.Contains(problems, p => p.StartsWith("Clustering 'zookeeper' is not supported"));
+        Assert.Contains(problems, p => p.StartsWith("Kubernetes hosting needs Clustering 'redis'"));
         Assert.Contains(problems, p => p.StartsWith("SiloPort must be a port number"));
         Assert.Contains(problems, p => p.StartsWith("SiloPort and GatewayPort must differ"));
         Assert.Contains(problems, p => p.StartsWith("ServiceId must not be empty"));
