@@ -22,7 +22,7 @@ silo_port=11111
 gateway_port=30000
 dir="$root/run/local-cluster"
 
-usage() { sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 fail() { echo "local-cluster: $*" >&2; exit 1; }
 number() { [[ "$2" =~ ^[0-9]+$ ]] || fail "$1 must be a number, not '$2'"; echo "$2"; }
 
