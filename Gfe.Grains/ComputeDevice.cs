@@ -18,4 +18,18 @@ public static class ComputeDevice
             return $"unknown (libtorch did not load: {e.GetType().Name}: {e.Message})";
         }
     }
+
+    /// <summary>GPUs libtorch can train on: 0 for a CPU build, a machine without a GPU, or libtorch failing to load
+    /// (such a silo can still run simulated runs, so it must not fail here).</summary>
+    public static int GpuCount()
+    {
+        try
+        {
+            return torch.cuda.is_available() ? torch.cuda.device_count() : 0;
+        }
+        catch (Exception)
+        {
+            return 0;
+        }
+    }
 }

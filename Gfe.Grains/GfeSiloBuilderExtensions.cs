@@ -1,7 +1,10 @@
 using System.Net;
 using Gfe.Engine.Data;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace Gfe.Grains;
 
@@ -9,28 +12,59 @@ namespace Gfe.Grains;
 public static class GfeSiloBuilderExtensions
 {
     /// <summary>
-    /// Everything a silo needs to host run grains: its job slots, the dataset store shared by its runs, and the
-    /// "runs" grain storage (in memory for now). Clustering is separate (<see cref="UseGfeClustering"/>) because
-    /// test clusters bring their own.
+    /// Everything a silo needs to host run grains: its job slots, the dataset store shared by its runs, its
+    /// capabilities advertised as silo metadata, the "runs" grain storage and the reminder service. With redis
+    /// clustering the run records and reminders live in Redis, so that a run's state outlives the silo that ran
+    /// it; otherwise in memory. Clustering is separate (<see cref="UseGfeClustering"/>) because test clusters
+    /// bring their own.
     /// </summary>
-    public static ISiloBuilder AddGfeRunner(this ISiloBuilder silo, GfeSiloOptions options)
+    public static ISiloBuilder AddGfeRunner(this ISiloBuilder silo, GfeSiloOptions options) =>
+        silo.AddGfeRunner(options, SiloCapabilities.Detect(options));
+
+    /// <param name="capabilities">what the silo advertises; detected from libtorch by the overload without it</param>
+    public static ISiloBuilder AddGfeRunner(this ISiloBuilder silo, GfeSiloOptions options, SiloCapabilities capabilities)
     {
         ThrowOnProblems(options);
         silo.Services.AddSingleton(options);
+        silo.Services.AddSingleton(capabilities);
         silo.Services.AddSingleton(new JobSlots(options.Slots));
         silo.Services.AddSingleton(new DatasetStore(options.DataDirectory));
-        // Persistent storage across silo restarts (e.g. Redis) belongs here once clusters span machines.
-        silo.AddMemoryGrainStorage(RunGrain.StorageName);
+        silo.UseSiloMetadata(capabilities.ToMetadata(options.Metadata));
+        if (options.UsesRedis)
+        {
+            silo.AddRedisGrainStorage(RunGrain.StorageName, o => o.ConfigurationOptions = options.RedisConfiguration());
+            silo.UseRedisReminderService(o => o.ConfigurationOptions = options.RedisConfiguration());
+        }
+        else
+        {
+            silo.AddMemoryGrainStorage(RunGrain.StorageName);
+            silo.UseInMemoryReminderService();
+        }
         return silo;
     }
 
-    /// <summary>Joins the cluster named by the options. Only localhost clustering exists so far; a Redis (or other)
-    /// membership provider is one more case here, selected by <see cref="GfeSiloOptions.Clustering"/>.</summary>
+    /// <summary>Joins the cluster named by the options: localhost clustering (silos of one machine, the first one
+    /// primary) or Redis membership, where each silo listens on <see cref="GfeSiloOptions.AdvertisedAddress"/>
+    /// and registers it for the others and for clients (in Kubernetes, with <see cref="GfeSiloOptions.Kubernetes"/>,
+    /// also pod-aware liveness).</summary>
     public static ISiloBuilder UseGfeClustering(this ISiloBuilder silo, GfeSiloOptions options)
     {
         ThrowOnProblems(options);
-        var primary = options.PrimarySiloPort is int port ? new IPEndPoint(IPAddress.Loopback, port) : null;
-        return silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, primary, options.ServiceId, options.ClusterId);
+        if (!options.UsesRedis)
+        {
+            var primary = options.PrimarySiloPort is int port ? new IPEndPoint(IPAddress.Loopback, port) : null;
+            return silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, primary, options.ServiceId, options.ClusterId);
+        }
+        silo.UseRedisClustering(o => o.ConfigurationOptions = options.RedisConfiguration());
+        silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, options.ListenOnAnyAddress);
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = options.ClusterId;
+            o.ServiceId = options.ServiceId;
+        });
+        // After the endpoints: Kubernetes hosting only fills in an advertised address that is still unset.
+        if (options.Kubernetes) silo.UseKubernetesHosting();
+        return silo;
     }
 
     static void ThrowOnProblems(GfeSiloOptions options)

@@ -1,5 +1,7 @@
+using System.Net;
 using Gfe.Engine.Data;
 using Microsoft.Extensions.Configuration;
+using StackExchange.Redis;
 
 namespace Gfe.Grains;
 
@@ -14,8 +16,30 @@ public sealed record GfeSiloOptions
 
     public string DataDirectory { get; init; } = DataPaths.DefaultDirectory;
 
-    /// <summary>Membership provider: only "localhost" for now (development and single-machine clusters).</summary>
+    /// <summary>Membership provider: "localhost" (one machine, run records in memory) or "redis" (silos on any
+    /// number of machines; membership, run records and reminders in the Redis server named by <see cref="Redis"/>).</summary>
     public string Clustering { get; init; } = LocalhostClustering;
+
+    /// <summary>For redis clustering: the StackExchange.Redis configuration string, e.g. "10.0.0.5:6379" or
+    /// "10.0.0.5:6379,password=...,ssl=true".</summary>
+    public string Redis { get; init; } = DefaultRedis;
+
+    /// <summary>For redis clustering: the Redis password, kept apart from <see cref="Redis"/> so that it can come
+    /// from the environment (GFE_RedisPassword) rather than a command line that every user of the machine can read.</summary>
+    public string? RedisPassword { get; init; }
+
+    /// <summary>For redis clustering: the address other silos and clients reach this silo at. Loopback by
+    /// default, so that nothing is exposed until an operator names the private network address.</summary>
+    public string AdvertisedAddress { get; init; } = IPAddress.Loopback.ToString();
+
+    /// <summary>For redis clustering: listen on every interface instead of the advertised address only; needed in
+    /// containers, where the advertised address belongs to the host or the pod network.</summary>
+    public bool ListenOnAnyAddress { get; init; }
+
+    /// <summary>For redis clustering inside Kubernetes: the silo takes its name from the pod, watches the pods of
+    /// the cluster and declares a silo dead as soon as its pod is gone (needs the POD_NAME and POD_NAMESPACE
+    /// variables and a service account allowed to read pods; deploy/k8s).</summary>
+    public bool Kubernetes { get; init; }
 
     public int SiloPort { get; init; } = 11111;
 
@@ -28,10 +52,18 @@ public sealed record GfeSiloOptions
 
     public string ServiceId { get; init; } = "gfe";
 
+    /// <summary>Extra labels this silo advertises as Orleans silo metadata beside its detected capabilities
+    /// (<see cref="SiloCapabilities"/>), e.g. Metadata:zone=lab-a, for placement rules to match on.</summary>
+    public Dictionary<string, string> Metadata { get; init; } = [];
+
     /// <summary>Where rolling log files go.</summary>
     public string LogDirectory { get; init; } = "logs";
 
     public const string LocalhostClustering = "localhost";
+    public const string RedisClustering = "redis";
+    public const string DefaultRedis = "127.0.0.1:6379";
+
+    public bool UsesRedis => string.Equals(Clustering, RedisClustering, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The options named at the root of a configuration (e.g. "Slots", "--slots", "GFE_Slots" once the
     /// prefix is stripped); settings it does not name keep their defaults. Unknown keys are ignored because the
@@ -39,19 +71,50 @@ public sealed record GfeSiloOptions
     public static GfeSiloOptions From(IConfiguration configuration) =>
         configuration.Get<GfeSiloOptions>() ?? new GfeSiloOptions();
 
+    /// <summary>The Redis client settings of <see cref="Redis"/> with <see cref="RedisPassword"/> applied. Each
+    /// provider gets its own copy, because StackExchange.Redis options are mutable.</summary>
+    public ConfigurationOptions RedisConfiguration()
+    {
+        var configuration = ConfigurationOptions.Parse(Redis);
+        if (!string.IsNullOrEmpty(RedisPassword)) configuration.Password = RedisPassword;
+        return configuration;
+    }
+
     /// <summary>Every problem with these options, each naming its setting; empty when they are usable.</summary>
     public IReadOnlyList<string> Problems()
     {
         var problems = new List<string>();
         if (Slots < 1) problems.Add($"Slots must be at least 1, not {Slots}");
         if (string.IsNullOrWhiteSpace(DataDirectory)) problems.Add("DataDirectory must not be empty");
-        if (!string.Equals(Clustering, LocalhostClustering, StringComparison.OrdinalIgnoreCase))
-            problems.Add($"Clustering '{Clustering}' is not supported yet; use '{LocalhostClustering}'");
+        if (!UsesRedis && !string.Equals(Clustering, LocalhostClustering, StringComparison.OrdinalIgnoreCase))
+            problems.Add($"Clustering '{Clustering}' is not supported; use '{LocalhostClustering}' or '{RedisClustering}'");
+        if (UsesRedis)
+        {
+            problems.AddRange(RedisProblems());
+            if (!IPAddress.TryParse(AdvertisedAddress, out _))
+                problems.Add($"AdvertisedAddress must be an IP address, not '{AdvertisedAddress}'");
+        }
+        if (Kubernetes && !UsesRedis)
+            problems.Add($"Kubernetes hosting needs Clustering '{RedisClustering}' (it watches pods; membership stays in Redis)");
         foreach (var (name, port) in new[] { ("SiloPort", SiloPort), ("GatewayPort", GatewayPort), ("PrimarySiloPort", PrimarySiloPort ?? 1) })
             if (port is < 1 or > 65535) problems.Add($"{name} must be a port number (1-65535), not {port}");
         if (SiloPort == GatewayPort) problems.Add($"SiloPort and GatewayPort must differ (both {SiloPort})");
         if (string.IsNullOrWhiteSpace(ClusterId)) problems.Add("ClusterId must not be empty");
         if (string.IsNullOrWhiteSpace(ServiceId)) problems.Add("ServiceId must not be empty");
         return problems;
+    }
+
+    IEnumerable<string> RedisProblems()
+    {
+        ConfigurationOptions configuration;
+        try
+        {
+            configuration = ConfigurationOptions.Parse(Redis);
+        }
+        catch (ArgumentException e)
+        {
+            return [$"Redis '{Redis}' is not a Redis configuration string (host:port[,password=...]): {e.Message}"];
+        }
+        return configuration.EndPoints.Count == 0 ? [$"Redis '{Redis}' names no host:port"] : [];
     }
 }

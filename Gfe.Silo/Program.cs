@@ -24,17 +24,28 @@ if (problems.Count > 0)
 }
 
 builder.Services.AddGfeLogging("silo", options.LogDirectory, LogEventLevel.Information);
-builder.UseOrleans(silo => silo.UseGfeClustering(options).AddGfeRunner(options));
+// Detected once: the same capabilities are logged here and advertised to the cluster as silo metadata.
+var capabilities = SiloCapabilities.Detect(options);
+builder.UseOrleans(silo => silo.UseGfeClustering(options).AddGfeRunner(options, capabilities));
 
 using var host = builder.Build();
 var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gfe.Silo");
 log.LogInformation(
-    "GFE silo starting: cluster {ClusterId}/{ServiceId}, device {Device}, {Slots} job slots, data in {DataDirectory}, " +
-    "silo port {SiloPort}, gateway port {GatewayPort}",
-    options.ClusterId, options.ServiceId, ComputeDevice.Describe(), options.Slots,
+    "GFE silo starting: cluster {ClusterId}/{ServiceId} ({Membership}), {Capabilities}, " +
+    "data in {DataDirectory}, silo port {SiloPort}, gateway port {GatewayPort}",
+    options.ClusterId, options.ServiceId, Membership(options), capabilities,
     Path.GetFullPath(options.DataDirectory), options.SiloPort, options.GatewayPort);
+log.LogInformation("Silo metadata: {Metadata}",
+    string.Join(", ", capabilities.ToMetadata(options.Metadata).OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")));
+if (ComputeDevice.Describe() is var device && device.StartsWith("unknown", StringComparison.Ordinal))
+    log.LogWarning("Device {Device}: this silo can only run simulated runs", device);
 await host.StartAsync();
 log.LogInformation("GFE silo ready; Ctrl+C stops it");
 await host.WaitForShutdownAsync();
 log.LogInformation("GFE silo stopped");
 return 0;
+
+// Where membership lives, without the Redis password.
+static string Membership(GfeSiloOptions options) => options.UsesRedis
+    ? $"redis at {options.RedisConfiguration().ToString(includePassword: false)}, advertising {options.AdvertisedAddress}{(options.ListenOnAnyAddress ? ", listening on all interfaces" : "")}"
+    : "localhost clustering, run records in memory";

@@ -54,7 +54,7 @@ public static class SweepCommand
         };
         var cluster = new Option<string?>("--cluster")
         {
-            Description = $"Run on a running cluster (gfe-silo processes) instead of a silo inside this process: 'localhost', 'localhost:PORT' or 'host:port,host:port' (gateways). Default: ${ClusterConnection.EnvironmentVariable}; unset means local mode.",
+            Description = $"Run on a running cluster (gfe-silo processes) instead of a silo inside this process: 'localhost', 'localhost:PORT' or 'host:port,host:port' (gateways), or 'redis://[:PASSWORD@]HOST[:PORT]' (silos with Clustering=redis; the password may instead come from ${ClusterAddress.RedisPasswordVariable}). Default: ${ClusterConnection.EnvironmentVariable}; unset means local mode.",
             HelpName = "GATEWAYS",
         };
 

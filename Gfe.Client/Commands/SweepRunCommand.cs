@@ -1,4 +1,3 @@
-using System.Net;
 using Gfe.Abstractions;
 using Gfe.Client.Results;
 using Gfe.Client.Running;
@@ -38,16 +37,16 @@ public static class SweepRunCommand
             ? Environment.GetEnvironmentVariable(ClusterConnection.EnvironmentVariable)
             : request.Cluster;
         bool local = string.IsNullOrWhiteSpace(cluster);
-        IReadOnlyList<IPEndPoint> gateways = [];
+        ClusterAddress? address = null;
         if (!local)
         {
             try
             {
-                gateways = ClusterConnection.ParseGateways(cluster!);
+                address = ClusterAddress.Parse(cluster!);
             }
             catch (ArgumentException e)
             {
-                terminal.Error.WriteLine($"error: --cluster '{cluster}': {e.Message}");
+                terminal.Error.WriteLine($"error: --cluster '{ClusterAddress.Redact(cluster!)}': {e.Message}");
                 return ExitCodes.InvalidInput;
             }
         }
@@ -66,7 +65,7 @@ public static class SweepRunCommand
 
         if (!request.Quiet)
         {
-            terminal.Output.WriteLine($"sweep {sweep.Name}: {sweep.Runs.Count} runs on {(local ? "a local silo" : $"the cluster at {cluster}")}; results in {resultsDirectory}");
+            terminal.Output.WriteLine($"sweep {sweep.Name}: {sweep.Runs.Count} runs on {(local ? "a local silo" : $"the cluster at {address}")}; results in {resultsDirectory}");
             foreach (var note in sweep.DuplicateNotes) terminal.Output.WriteLine($"note: {note}");
         }
 
@@ -96,7 +95,7 @@ public static class SweepRunCommand
         {
             host = local
                 ? await LocalCluster.StartAsync(request.DataDirectory, request.Slots, logFile, cancel)
-                : await ClusterConnection.ConnectAsync(gateways, logFile, cancel);
+                : await ClusterConnection.ConnectAsync(address!, logFile, cancel);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -105,7 +104,7 @@ public static class SweepRunCommand
         }
         catch (Exception e)
         {
-            var what = local ? "start the local silo" : $"connect to the cluster at {cluster}";
+            var what = local ? "start the local silo" : $"connect to the cluster at {address}";
             terminal.Error.WriteLine($"error: cannot {what}: {e.Message} (details in {logFile})");
             return ExitCodes.Unavailable;
         }

@@ -8,8 +8,9 @@ namespace Gfe.Client.Running;
 
 /// <summary>
 /// Cluster mode: gfe connects as an Orleans client to the gateways of running silos (gfe-silo) instead of hosting
-/// one. The address list comes from --cluster or $GFE_CLUSTER: "localhost" (a local multi-silo cluster, gateway
-/// 30000), "localhost:PORT", or "host:port,host:port" for silos on other machines.
+/// one. The address comes from --cluster or $GFE_CLUSTER: "localhost" (a local multi-silo cluster, gateway
+/// 30000), "localhost:PORT", "host:port,host:port" for fixed gateways, or "redis://[:password@]host[:port]" for a
+/// cluster whose silos use Redis membership (see <see cref="ClusterAddress"/>).
 /// </summary>
 public static class ClusterConnection
 {
@@ -24,13 +25,21 @@ public static class ClusterConnection
     /// <summary>The Orleans client keeps retrying a gateway that is down; give up and say so after this long.</summary>
     public static TimeSpan ConnectTimeout { get; } = TimeSpan.FromSeconds(30);
 
-    public static async Task<IHost> ConnectAsync(IReadOnlyList<IPEndPoint> endpoints, string logFile, CancellationToken cancel)
+    public static async Task<IHost> ConnectAsync(ClusterAddress address, string logFile, CancellationToken cancel)
     {
+        var endpoints = address.Gateways;
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         ClientHostDefaults.Apply(builder, logFile);
         builder.UseOrleansClient(client =>
         {
-            if (endpoints.All(e => IPAddress.IsLoopback(e.Address)) && endpoints.Count == 1)
+            if (address.Redis is { } redis)
+            {
+                // The gateway list is the membership table's live silos; the Redis options are cloned because the
+                // provider keeps them.
+                client.UseRedisClustering(o => o.ConfigurationOptions = redis.Clone());
+                client.Configure<ClusterOptions>(o => { o.ClusterId = ClusterId; o.ServiceId = ServiceId; });
+            }
+            else if (endpoints.All(e => IPAddress.IsLoopback(e.Address)) && endpoints.Count == 1)
                 client.UseLocalhostClustering(endpoints[0].Port, ServiceId, ClusterId);
             else
             {
@@ -48,7 +57,9 @@ public static class ClusterConnection
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
         {
             host.Dispose();
-            throw new TimeoutException($"no gateway answered within {ConnectTimeout.TotalSeconds:0} s; is gfe-silo running there?");
+            throw new TimeoutException(address.UsesRedis
+                ? $"no silo of cluster {ClusterId} answered within {ConnectTimeout.TotalSeconds:0} s; are Redis and gfe-silo (with Clustering=redis) running?"
+                : $"no gateway answered within {ConnectTimeout.TotalSeconds:0} s; is gfe-silo running there?");
         }
         return host;
     }

@@ -15,12 +15,13 @@ public sealed class GfeSiloOptionsTests
     [Fact]
     public void Each_bad_setting_is_named()
     {
-        var options = new GfeSiloOptions { Slots = 0, Clustering = "redis", SiloPort = 70000, GatewayPort = 70000, ServiceId = " " };
+        var options = new GfeSiloOptions { Slots = 0, Clustering = "zookeeper", Kubernetes = true, SiloPort = 70000, GatewayPort = 70000, ServiceId = " " };
 
         var problems = options.Problems();
 
         Assert.Contains(problems, p => p.StartsWith("Slots must be at least 1"));
-        Assert.Contains(problems, p => p.StartsWith("Clustering 'redis' is not supported"));
+        Assert.Contains(problems, p => p.StartsWith("Clustering 'zookeeper' is not supported"));
+        Assert.Contains(problems, p => p.StartsWith("Kubernetes hosting needs Clustering 'redis'"));
         Assert.Contains(problems, p => p.StartsWith("SiloPort must be a port number"));
         Assert.Contains(problems, p => p.StartsWith("SiloPort and GatewayPort must differ"));
         Assert.Contains(problems, p => p.StartsWith("ServiceId must not be empty"));
@@ -42,5 +43,42 @@ public sealed class GfeSiloOptionsTests
         Assert.Equal(11111, options.PrimarySiloPort);
         Assert.Equal("lab", options.ClusterId);
         Assert.Equal(new GfeSiloOptions().GatewayPort, options.GatewayPort);
+    }
+
+    [Fact]
+    public void Redis_clustering_needs_a_redis_server_and_an_ip_address_to_advertise()
+    {
+        var options = new GfeSiloOptions { Clustering = "Redis", Redis = "password=only", AdvertisedAddress = "gpu-box" };
+
+        var problems = options.Problems();
+
+        Assert.Contains(problems, p => p.StartsWith("Redis 'password=only' names no host:port"));
+        Assert.Contains(problems, p => p.StartsWith("AdvertisedAddress must be an IP address"));
+        Assert.Empty(new GfeSiloOptions { Clustering = "redis" }.Problems());
+    }
+
+    [Fact]
+    public void The_redis_password_setting_is_applied_to_the_connection()
+    {
+        var options = new GfeSiloOptions { Clustering = "redis", Redis = "10.0.0.5:6380", RedisPassword = "s3cret" };
+
+        var redis = options.RedisConfiguration();
+
+        Assert.Equal("s3cret", redis.Password);
+        Assert.Equal("10.0.0.5:6380", StackExchange.Redis.EndPointCollection.ToString(Assert.Single(redis.EndPoints)));
+        Assert.Null(new GfeSiloOptions().RedisConfiguration().Password);
+    }
+
+    [Fact]
+    public void Metadata_labels_are_read_from_configuration()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddCommandLine(["--Metadata:zone", "lab-a", "--Clustering", "redis"])
+            .Build();
+
+        var options = GfeSiloOptions.From(configuration);
+
+        Assert.Equal("lab-a", options.Metadata["zone"]);
+        Assert.True(options.UsesRedis);
     }
 }

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using StackExchange.Redis;
+using Xunit;
+
+namespace Gfe.Tests.Cluster;
+
+/// <summary>
+/// A throwaway redis-server on a free loopback port, with a password (so that the password path of silos and client
+/// is exercised) and no persistence to disk. Started once for the tests of <see cref="RedisServerCollection"/>.
+/// </summary>
+public sealed class RedisServer : IAsyncLifetime
+{
+    public const string Password = "gfe-test-password";
+
+    Process? process;
+
+    public int Port { get; private set; }
+
+    /// <summary>The silo's Redis setting for this server (the password is given separately).</summary>
+    public string Endpoint => $"127.0.0.1:{Port}";
+
+    public static string? FindExecutable() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Append("/usr/bin")
+            .Select(directory => Path.Combine(directory, "redis-server"))
+            .FirstOrDefault(File.Exists);
+
+    public async Task InitializeAsync()
+    {
+        // Skipped facts never reach here; a fixture of a skipped class must not fail either.
+        if (FindExecutable() is not { } executable) return;
+        Port = FreePort();
+        var start = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[]
+                 {
+                     "--port", Port.ToString(), "--bind", "127.0.0.1", "--requirepass", Password,
+                     "--save", "", "--appendonly", "no", "--daemonize", "no",
+                 })
+            start.ArgumentList.Add(argument);
+        process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {executable}");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await WaitUntilListening();
+    }
+
+    /// <summary>A client of this server, for looking at what the silos stored.</summary>
+    public Task<ConnectionMultiplexer> ConnectAsync()
+    {
+        var configuration = ConfigurationOptions.Parse(Endpoint);
+        configuration.Password = Password;
+        return ConnectionMultiplexer.ConnectAsync(configuration);
+    }
+
+    async Task WaitUntilListening()
+    {
+        // The limit only keeps a broken server from hanging the suite.
+        var limit = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            if (process!.HasExited) throw new InvalidOperationException($"redis-server exited with code {process.ExitCode} at start");
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < limit)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        if (process is { HasExited: false }) process.Kill();
+        process?.WaitForExit(5000);
+        process?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
