@@ -7,6 +7,9 @@ results="$root/Gfe.Tests/TestResults"
 rm -rf "$results"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 
+# redis-server for the Redis cluster tests (skipped, with the reason, where it cannot be installed).
+"$root/deploy/install-test-prerequisites.sh"
+
 status=0
 dotnet test "$root/gfe.sln" -c Release --nologo --logger "trx;LogFileName=gfe.trx" --results-directory "$results" "$@" || status=$?
 
