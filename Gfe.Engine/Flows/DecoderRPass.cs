@@ -63,7 +63,7 @@ public static class DecoderRPass
             if (parameterR is not null)
             {
                 parameterR[2 * k] = rdelta.t().matmul(h[k]) + delta.t().matmul(rh[k]);
-                parameterR[2 * k + 1] = rdelta.sum(0);
+                parameterR[2 * k + 1] = rdelta.sum([0]);
             }
             var dh = delta.matmul(weights[k]);
             var rdh = rdelta.matmul(weights[k]);
