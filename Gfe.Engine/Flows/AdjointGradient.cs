@@ -32,7 +32,7 @@ public static class AdjointGradient
 
         // H a at time t: the adjoint's right-hand side between grid points, where the integrand is not needed.
         Tensor AdjointSlope(double t, Tensor a) =>
-            DecoderRPass.Run(decoder, images, trajectory.At(t), a, parameterGradients: false).HessianVector * alpha(t);
+            DecoderRPass.Run(decoder, images, trajectory.At(t), a).HessianVector * alpha(t);
 
         Tensor adjoint;
         using (var start = torch.NewDisposeScope())
@@ -42,12 +42,10 @@ public static class AdjointGradient
         {
             using var step = torch.NewDisposeScope();
             // At a trajectory point one pass gives both the integrand and the first stage of the backward step.
-            var pass = DecoderRPass.Run(decoder, images, trajectory.States[k], adjoint, parameterGradients: true);
+            // The trapezoid weight of point k: alpha there times half of each neighbouring interval.
             double before = k > 0 ? times[k] - times[k - 1] : 0, after = k < last ? times[k + 1] - times[k] : 0;
             double weight = alpha(times[k]) * (before + after) / 2;
-            using (torch.no_grad())
-                for (int j = 0; j < integral.Length; j++)
-                    integral[j].add_(pass.ParameterGradients![j], alpha: weight);
+            var pass = DecoderRPass.Run(decoder, images, trajectory.States[k], adjoint, integral, weight);
             if (k == 0) break;
 
             var slope = pass.HessianVector * alpha(times[k]);

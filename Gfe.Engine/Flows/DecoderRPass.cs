@@ -10,6 +10,8 @@ namespace Gfe.Engine.Flows;
 /// by hand (engine-spec §3d, FIX): the forward and backward passes of grad_z L, each differentiated in the direction
 /// v of z with theta fixed. One pass gives H v (the adjoint's right-hand side) and d/dtheta [v . grad_z L] (the
 /// adjoint integrand) for all parameters at once, with no double backward and no autograd graph.
+/// The parameter part is accumulated in place (one fused GEMM per layer, no parameter-sized temporaries): the adjoint
+/// sums it over the trajectory anyway, and at small batches these outer products are most of the pass's cost.
 /// </summary>
 /// <remarks>
 /// Notation: h_0 = z, a_k = W_k h_{k-1} + b_k, h_k = ELU(a_k) for k = 1..3, y = W_4 h_3 + b_4; delta_k = dL/da_k.
@@ -17,7 +19,12 @@ namespace Gfe.Engine.Flows;
 /// </remarks>
 public static class DecoderRPass
 {
-    public static RPassResult Run(Decoder decoder, Tensor images, Tensor z, Tensor v, bool parameterGradients)
+    /// <summary>
+    /// H v and grad_z L at z [B, 20] in direction v [B, 20]. If <paramref name="parameterSum"/> is given (one tensor
+    /// per decoder parameter, decoder.parameters() order), weight * d/dtheta [v . grad_z L] is added into it.
+    /// </summary>
+    public static RPassResult Run(Decoder decoder, Tensor images, Tensor z, Tensor v,
+        IReadOnlyList<Tensor>? parameterSum = null, double weight = 1)
     {
         if (z.shape.Length != 2 || z.shape[1] != Decoder.LatentSize || !v.shape.SequenceEqual(z.shape))
             throw new ArgumentException($"z and v must both be [B, {Decoder.LatentSize}]");
@@ -57,18 +64,20 @@ public static class DecoderRPass
         var rdelta = (q * (1 - 2 * p) * (dark - bright) + q * q * (dark / (1 - p + eps) + bright / (p + eps))) * perPixel * ry;
 
         // Backward with its R-backward, from the output layer down to z.
-        var parameterR = parameterGradients ? new Tensor[2 * weights.Length] : null;
+        if (parameterSum is not null && parameterSum.Count != 2 * weights.Length)
+            throw new ArgumentException($"the parameter sum needs {2 * weights.Length} tensors, not {parameterSum.Count}");
         for (int k = hidden; ; k--)
         {
-            if (parameterR is not null)
+            if (parameterSum is not null)
             {
-                parameterR[2 * k] = rdelta.t().matmul(h[k]) + delta.t().matmul(rh[k]);
-                parameterR[2 * k + 1] = rdelta.sum([0]);
+                // R{dL/dW} = R{delta}^T h + delta^T R{h}, as one GEMM over the stacked batch; R{dL/db} = sum R{delta}.
+                parameterSum[2 * k].addmm_(torch.cat([rdelta, delta], 0).t() * weight, torch.cat([h[k], rh[k]], 0));
+                parameterSum[2 * k + 1].add_(rdelta.sum([0]), alpha: weight);
             }
             var dh = delta.matmul(weights[k]);
             var rdh = rdelta.matmul(weights[k]);
             if (k == 0)
-                return new RPassResult(dh, rdh, parameterR);
+                return new RPassResult(dh, rdh);
             delta = dh * slope[k];
             rdelta = rdh * slope[k] + dh * curvature[k] * ra[k];
         }
