@@ -20,6 +20,9 @@ public sealed record FlowOptions
     /// <summary>eps in the Nesterov friction 3/(t + eps), which keeps it finite at t = 0.</summary>
     public double NesterovEps { get; init; } = 1e-5;
 
+    /// <summary>z0 of the flows: zero, as the paper and the reference's GFE code do (the top-level z0 is AMD's).</summary>
+    public LatentInit Z0 { get; init; } = LatentInit.Zero;
+
     /// <summary>How the adjoint is integrated backwards when <see cref="RunConfig.Gradient"/> is adjoint.</summary>
     public AdjointStepper AdjointStepper { get; init; } = AdjointStepper.Rk4;
 }

@@ -42,6 +42,12 @@ public sealed record RunConfig
     /// <summary>Record a point of the train-loss curve every this many batches.</summary>
     public int CurveEvery { get; init; } = 1;
 
+    /// <summary>Approximate (z* constant, PARITY) or adjoint (exact, through the whole flow) decoder gradient.</summary>
+    public GradientMode Gradient { get; init; } = GradientMode.Approximate;
+
+    /// <summary>Grid, horizon and start of the fixed-grid flows (gfe-rk4, gfe-nesterov), and the adjoint's stepper.</summary>
+    public FlowOptions Flow { get; init; } = new();
+
     /// <summary>For <see cref="RunMethod.Simulate"/>: how long the run sleeps.</summary>
     public double SimulateSeconds { get; init; } = 1.0;
 
