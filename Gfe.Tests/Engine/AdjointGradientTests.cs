@@ -43,10 +43,11 @@ public class AdjointGradientTests(ITestOutputHelper output)
     }
 
     /// <summary>The adjoint gradient: the direct term by autograd at fixed z*, minus the flow integral.</summary>
-    static Tensor[] Adjoint(Problem problem, TimeGrid grid, AdjointStepper stepper)
+    static Tensor[] Adjoint(Problem problem, TimeGrid grid, AdjointStepper stepper, bool withSlopes = true)
     {
         var z0 = torch.zeros(2, Decoder.LatentSize, ScalarType.Float64);
-        using var trajectory = new GradientFlow(grid).Solve(problem.Decoder, problem.Images, z0);
+        var solved = new GradientFlow(grid).Solve(problem.Decoder, problem.Images, z0);
+        using var trajectory = withSlopes ? solved : solved with { Slopes = null };
         var integral = AdjointGradient.FlowIntegral(problem.Decoder, problem.Images, trajectory, grid.Alpha, stepper);
         problem.Decoder.zero_grad();
         var loss = ReconstructionLoss.BatchSum(problem.Decoder.forward(trajectory.Final), problem.Images);
@@ -77,15 +78,16 @@ public class AdjointGradientTests(ITestOutputHelper output)
         problem.Parameters.Select(p => torch.randn(p.shape, ScalarType.Float64, generator: generator)).ToArray();
 
     [Theory]
-    [InlineData(FlowGrid.Linear)]
-    [InlineData(FlowGrid.Log)]
-    public void AdjointMatchesFiniteDifferencesOfTheUnrolledSolve(FlowGrid kind)
+    [InlineData(FlowGrid.Linear, true)]
+    [InlineData(FlowGrid.Log, true)]
+    [InlineData(FlowGrid.Log, false)]   // as an AMD trajectory would come: uneven points and no slopes
+    public void AdjointMatchesFiniteDifferencesOfTheUnrolledSolve(FlowGrid kind, bool withSlopes)
     {
         using var scope = torch.NewDisposeScope();
         var problem = Make(31);
         using var generator = new Generator(8, CPU);
         var grid = Grid(41, kind);
-        var adjoint = Adjoint(problem, grid, AdjointStepper.Rk4);
+        var adjoint = Adjoint(problem, grid, AdjointStepper.Rk4, withSlopes);
         var approximate = Approximate(problem, grid);
         for (int trial = 0; trial < 3; trial++)
         {
@@ -140,6 +142,33 @@ public class AdjointGradientTests(ITestOutputHelper output)
         Loss().backward();
         for (int j = 0; j < integral.Length; j++)
             Assert.True((problem.Parameters[j].grad! - withCorrection[j]).allclose(integral[j]));
+    }
+
+    [Fact]
+    public void RecordedTrajectoryGivesTheSameIntegralAsTheFlowsOwn()
+    {
+        // How AMD hands over its accepted points: recorded one by one inside per-step scopes that are then disposed.
+        using var scope = torch.NewDisposeScope();
+        var problem = Make(33);
+        var grid = Grid(11, FlowGrid.Log);
+        using var solved = new GradientFlow(grid).Solve(problem.Decoder, problem.Images,
+            torch.zeros(2, Decoder.LatentSize, ScalarType.Float64));
+        var recorder = new TrajectoryRecorder();
+        for (int k = 0; k < solved.Times.Count; k++)
+        {
+            using var step = torch.NewDisposeScope();
+            recorder.Add(solved.Times[k], solved.States[k] + 0, k == 3 ? null : solved.Slopes![k] + 0);
+        }
+        using var recorded = recorder.ToTrajectory();
+        Assert.Null(recorded.Slopes);   // one point came without a slope
+        Assert.Throws<ArgumentException>(() => recorder.Add(0, solved.Final));
+
+        var direct = AdjointGradient.FlowIntegral(problem.Decoder, problem.Images, solved with { Slopes = null }, grid.Alpha,
+            AdjointStepper.Euler);
+        var viaRecorder = AdjointGradient.FlowIntegral(problem.Decoder, problem.Images, recorded, grid.Alpha, AdjointStepper.Euler);
+        for (int j = 0; j < direct.Length; j++)
+            Assert.True(direct[j].Equals(viaRecorder[j]), $"parameter tensor {j}");
+        Assert.True(direct[0].abs().sum().item<double>() > 0);
     }
 
     static Tensor[] Approximate(Problem problem, TimeGrid grid)
