@@ -28,6 +28,10 @@ public sealed class Decoder : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The four affine layers in order (ELU after the first three): what a hand-written pass such as the
+    /// <see cref="Flows.DecoderRPass"/> needs; parameters() lists their weight and bias in the same order.</summary>
+    public IReadOnlyList<Linear> Layers => [layer1, layer2, layer3, output];
+
     /// <summary>Latents [B, 20] to pixel logits [B, 784].</summary>
     public override Tensor forward(Tensor z)
     {

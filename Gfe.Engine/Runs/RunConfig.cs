@@ -60,6 +60,12 @@ public sealed record RunConfig
     /// <summary>Save a checkpoint every this many batches when a checkpoint store is given; 0 = never.</summary>
     public int CheckpointEvery { get; init; } = 0;
 
+    /// <summary>Approximate (z* constant, PARITY) or adjoint (exact, through the whole flow) decoder gradient.</summary>
+    public GradientMode Gradient { get; init; } = GradientMode.Approximate;
+
+    /// <summary>Grid, horizon and start of the fixed-grid flows (gfe-rk4, gfe-nesterov), and the adjoint's stepper.</summary>
+    public FlowOptions Flow { get; init; } = new();
+
     /// <summary>For <see cref="RunMethod.Simulate"/>: how long the run sleeps.</summary>
     public double SimulateSeconds { get; init; } = 1.0;
 

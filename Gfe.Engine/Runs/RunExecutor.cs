@@ -10,31 +10,25 @@ namespace Gfe.Engine.Runs;
 /// </summary>
 public static class RunExecutor
 {
-    public static RunResult Execute(RunConfig config, DatasetSplits? data, IProgress<RunProgress>? progress, CancellationToken cancel)
+    /// <summary>
+    /// Trains and tests one configuration. With a checkpoint store it saves a checkpoint every checkpointEvery batches
+    /// under the run key and resumes from the run's latest checkpoint there if it has one; on CPU the result is
+    /// bit-identical either way.
+    /// </summary>
+    public static RunResult Execute(
+        RunConfig config, DatasetSplits? data, IProgress<RunProgress>? progress, CancellationToken cancel,
+        ICheckpointStore? checkpoints = null)
     {
         return config.Method switch
         {
             RunMethod.Simulate => Simulation.Run(config, progress, cancel),
-            RunMethod.GfeAmd => GfeAmdRun.Execute(config, data, progress, cancel),
-            RunMethod.Ae => AutoencoderRun.Execute(config, data, progress, cancel),
-            _ => throw new RunFailedException($"unknown run method {config.Method}"),
-        };
-    }
-
-    /// <summary>
-    /// As <see cref="Execute(RunConfig, DatasetSplits?, IProgress{RunProgress}?, CancellationToken)"/>, saving a
-    /// checkpoint every checkpointEvery batches into <paramref name="checkpoints"/> under the run key, and resuming
-    /// from the run's latest checkpoint there if it has one. On CPU the result is bit-identical either way.
-    /// </summary>
-    public static RunResult Execute(
-        RunConfig config, DatasetSplits? data, IProgress<RunProgress>? progress, CancellationToken cancel,
-        ICheckpointStore? checkpoints)
-    {
-        return config.Method switch
-        {
+            // The AMD adjoint needs AMD's accepted points as a LatentTrajectory (see Flows.AdjointGradient).
+            RunMethod.GfeAmd when config.Gradient == GradientMode.Adjoint =>
+                throw new RunFailedException("gradient=adjoint is not wired to gfe-amd yet; use gfe-rk4 or gradient=approximate"),
             RunMethod.GfeAmd => GfeAmdRun.Execute(config, data, progress, cancel, checkpoints),
+            RunMethod.GfeRk4 or RunMethod.GfeNesterov => FlowRun.Execute(config, data, progress, cancel, checkpoints),
             RunMethod.Ae => AutoencoderRun.Execute(config, data, progress, cancel, checkpoints),
-            _ => Execute(config, data, progress, cancel),
+            _ => throw new RunFailedException($"unknown run method {config.Method}"),
         };
     }
 }

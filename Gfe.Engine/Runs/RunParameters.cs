@@ -12,7 +12,7 @@ public static class RunParameters
 
     public static IReadOnlyList<RunParameter> All { get; } =
     [
-        Enum("method", "what to train: gfe-amd, ae or simulate", c => c.Method, (c, v) => c with { Method = v }),
+        Enum("method", "what to train: gfe-amd, ae, gfe-rk4, gfe-nesterov or simulate", c => c.Method, (c, v) => c with { Method = v }),
         Text("dataset", "dataset name: mnist, fashion-mnist or segmnist", c => c.Dataset, (c, v) => c with { Dataset = v.ToLowerInvariant() }),
         Int("trainSize", "training images N (the first N of the seeded shuffle); 0 = the whole training split", 0, c => c.TrainSize, (c, v) => c with { TrainSize = v }),
         Int("testSize", "test images M (the first M of the test set); 0 = all", 0, c => c.TestSize, (c, v) => c with { TestSize = v }),
@@ -40,6 +40,14 @@ public static class RunParameters
         Int("evalSize", "test images per curve evaluation (the first ones)", 1, c => c.EvalSize, (c, v) => c with { EvalSize = v }),
         Int("reconstructions", "return reconstructions of the first K test images; 0 = none", 0, c => c.Reconstructions, (c, v) => c with { Reconstructions = v }),
         Int("checkpointEvery", "checkpoint every this many batches (with a checkpoint store); 0 = off", 0, c => c.CheckpointEvery, (c, v) => c with { CheckpointEvery = v }),
+        Enum("gradient", "decoder gradient: approximate (z* constant) or adjoint (exact, through the flow)", c => c.Gradient, (c, v) => c with { Gradient = v }),
+        Int("flow.points", "RK4 flow grid points N (N - 1 steps)", 2, c => c.Flow.Points, (c, v) => c with { Flow = c.Flow with { Points = v } }),
+        Enum("flow.grid", "RK4 flow grid: linear with alpha = 1 (reference) or log with alpha = exp(-2t/tau) (paper)", c => c.Flow.Grid, (c, v) => c with { Flow = c.Flow with { Grid = v } }),
+        Real("flow.logBase", "base b of the log grid (greater than 1)", c => c.Flow.LogBase, (c, v) => c with { Flow = c.Flow with { LogBase = v } }),
+        Real("flow.tau", "RK4 flow horizon tau", c => c.Flow.Tau, (c, v) => c with { Flow = c.Flow with { Tau = v } }),
+        Real("flow.nesterovEps", "eps of the Nesterov friction 3/(t + eps)", c => c.Flow.NesterovEps, (c, v) => c with { Flow = c.Flow with { NesterovEps = v } }),
+        Enum("flow.z0", "latent start of the RK4 flows: zero (paper, reference) or uniform", c => c.Flow.Z0, (c, v) => c with { Flow = c.Flow with { Z0 = v } }),
+        Enum("adjoint.stepper", "backward adjoint integration: rk4 on the flow grid or euler at its points", c => c.Flow.AdjointStepper, (c, v) => c with { Flow = c.Flow with { AdjointStepper = v } }),
         Real("simulateSeconds", "simulate: seconds to sleep", c => c.SimulateSeconds, (c, v) => c with { SimulateSeconds = v }),
         Bool("simulateFailure", "simulate: fail instead of finishing", c => c.SimulateFailure, (c, v) => c with { SimulateFailure = v }),
     ];

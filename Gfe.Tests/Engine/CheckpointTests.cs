@@ -31,11 +31,13 @@ public sealed class CheckpointTests : IDisposable
         CheckpointEvery = 2,
         Reconstructions = 2,
         Amd = new AmdOptions { Tau = 200 },
+        Flow = new FlowOptions { Points = 11, Tau = 200 },
     };
 
     [Theory]
     [InlineData(RunMethod.GfeAmd)]
     [InlineData(RunMethod.Ae)]
+    [InlineData(RunMethod.GfeRk4)]
     public void RunResumedFromAMidwayCheckpoint_EndsBitIdentical(RunMethod method)
     {
         var config = Config(method);

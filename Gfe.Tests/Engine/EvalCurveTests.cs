@@ -20,6 +20,7 @@ public class EvalCurveTests
         Seed = 2,
         LearningRate = 2e-3,
         Amd = new AmdOptions { Tau = 200 },
+        Flow = new FlowOptions { Points = 11, Tau = 200 },
     };
 
     static RunResult Execute(RunConfig config) => RunExecutor.Execute(config, Data, null, CancellationToken.None);
@@ -27,6 +28,7 @@ public class EvalCurveTests
     [Theory]
     [InlineData(RunMethod.GfeAmd, new[] { Evaluations.GfeAmd })]
     [InlineData(RunMethod.Ae, new[] { Evaluations.Ae, Evaluations.Mixed })]
+    [InlineData(RunMethod.GfeRk4, new[] { Evaluations.GfeRk4 })]
     public void Curve_StartsUntrained_HasAPointPerEvalEveryImages_AndEndsAtTheFinalTest(RunMethod method, string[] evaluations)
     {
         var plain = Execute(Config(method) with { Epochs = 2 });
@@ -61,6 +63,7 @@ public class EvalCurveTests
     [Theory]
     [InlineData(RunMethod.GfeAmd, new[] { Evaluations.GfeAmd })]
     [InlineData(RunMethod.Ae, new[] { Evaluations.Ae, Evaluations.Mixed })]
+    [InlineData(RunMethod.GfeRk4, new[] { Evaluations.GfeRk4 })]
     public void Reconstructions_AreTheFirstTestImages_AndPixelsInTheUnitInterval(RunMethod method, string[] evaluations)
     {
         var result = Execute(Config(method) with { TrainSize = 16, Reconstructions = 3 });

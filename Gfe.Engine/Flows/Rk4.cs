@@ -1,0 +1,23 @@
+using static TorchSharp.torch;
+
+namespace Gfe.Engine.Flows;
+
+/// <summary>
+/// The classical fourth-order Runge-Kutta step in its 3/8-rule form, the one torchdiffeq's fixed-grid "rk4" uses
+/// (engine-spec §3a): k1 = f(t, y); k2 = f(t + h/3, y + h k1/3); k3 = f(t + 2h/3, y + h(k2 - k1/3));
+/// k4 = f(t + h, y + h(k1 - k2 + k3)); y + h(k1 + 3k2 + 3k3 + k4)/8. A negative h steps backwards in time.
+/// </summary>
+public static class Rk4
+{
+    /// <summary>
+    /// One step from (t, y) to t + h. The caller passes k1 = f(t, y) because the flows need it anyway: it is the
+    /// trajectory's slope at the grid point (and the adjoint's integrand comes from the same pass).
+    /// </summary>
+    public static Tensor Step(Func<double, Tensor, Tensor> f, double t, double h, Tensor y, Tensor k1)
+    {
+        var k2 = f(t + h / 3, y + k1 * (h / 3));
+        var k3 = f(t + 2 * h / 3, y + (k2 - k1 / 3) * h);
+        var k4 = f(t + h, y + (k1 - k2 + k3) * h);
+        return y + (k1 + (k2 + k3) * 3 + k4) * (h / 8);
+    }
+}
