@@ -35,6 +35,7 @@ public static class RunParameters
         Real("amd.monitorFraction", "AMD monitors convergence once (tau-t)/tau <= this", c => c.Amd.MonitorFraction, (c, v) => c with { Amd = c.Amd with { MonitorFraction = v } }),
         Int("amd.window", "AMD convergence window (monitored losses)", 2, c => c.Amd.Window, (c, v) => c with { Amd = c.Amd with { Window = v } }),
         Real("amd.tolerance", "AMD convergence threshold on the mean loss slope", c => c.Amd.Tolerance, (c, v) => c with { Amd = c.Amd with { Tolerance = v } }),
+        Enum("amd.mode", "AMD acceptance: batch (reference: one t and dt shared by the batch) or per-sample (each image its own)", c => c.Amd.Mode, (c, v) => c with { Amd = c.Amd with { Mode = v } }),
         Real("simulateSeconds", "simulate: seconds to sleep", c => c.SimulateSeconds, (c, v) => c with { SimulateSeconds = v }),
         Bool("simulateFailure", "simulate: fail instead of finishing", c => c.SimulateFailure, (c, v) => c with { SimulateFailure = v }),
     ];
