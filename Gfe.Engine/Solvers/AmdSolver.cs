@@ -81,7 +81,7 @@ public sealed class AmdSolver
         double t = 0, dt = options.DtStart;
         var monitored = new List<double>();
         bool converged = false;
-        long accepted = 0, rejected = 0, forced = 0;
+        long accepted = 0, rejected = 0, forced = 0, forwardRows = count, backwardRows = count;
         int round = 0;
 
         while (!converged && t < tau)
@@ -100,6 +100,8 @@ public sealed class AmdSolver
             if (isForced || LossesDecreased(loss, loss1))
                 (g1, gradientNormsSquared1) = point.Gradient(null);
             bool ok = g1 is not null && SufficientDecrease(loss, loss1, gradientNormsSquared1, trialDt);
+            forwardRows += point.ForwardRows;
+            backwardRows += point.BackwardRows;
             if (isForced)
             {
                 // The fallback: accept z1 (made with the tiny dt) but advance time by a full fallback step.
@@ -151,6 +153,8 @@ public sealed class AmdSolver
         {
             SampleTimes = Enumerable.Repeat(t, count).ToArray(),
             RowsEvaluated = (long)round * count,
+            ForwardRows = forwardRows,
+            BackwardRows = backwardRows,
         };
     }
 
@@ -176,7 +180,7 @@ public sealed class AmdSolver
         var dt = Enumerable.Repeat(options.DtStart, count).ToArray();
         var monitored = Enumerable.Range(0, count).Select(_ => new List<double>()).ToArray();
         var converged = new bool[count];
-        long accepted = 0, rejected = 0, forced = 0, rows = 0;
+        long accepted = 0, rejected = 0, forced = 0, rows = 0, forwardRows = count, backwardRows = count;
         int round = 0;
         int[] active = [];
         Tensor activeImages = images;
@@ -226,6 +230,9 @@ public sealed class AmdSolver
                     gradientRow[needed[k]] = k;
                 }
             }
+
+            forwardRows += point.ForwardRows;
+            backwardRows += point.BackwardRows;
 
             var acceptedRows = new List<long>();
             var acceptedGradientRows = new List<long>();
@@ -287,7 +294,13 @@ public sealed class AmdSolver
 
         var latent = z.detach().MoveToOuterDisposeScope();
         var statistics = new AmdStatistics(count, accepted, rejected, forced, converged.Count(c => c));
-        return new AmdSolution(latent, statistics, time.Max()) { SampleTimes = time, RowsEvaluated = rows };
+        return new AmdSolution(latent, statistics, time.Max()) 
+        {
+            SampleTimes = time,
+            RowsEvaluated = rows,
+            ForwardRows = forwardRows,
+            BackwardRows = backwardRows,
+        };
     }
 
     static float[] NotComputed(int count) => Enumerable.Repeat(float.NaN, count).ToArray();

@@ -32,10 +32,18 @@ sealed class AmdTrialPoint
         this.leaf = leaf;
         this.probeLosses = probeLosses;
         this.everyGradient = everyGradient;
+        ForwardRows = losses.Length;
+        BackwardRows = everyGradient is null ? 0 : losses.Length;
     }
 
     /// <summary>l_i(z1) for every row, on the host as float32.</summary>
     public float[] Losses { get; }
+
+    /// <summary>Image rows this trial carried through decoder forwards so far (the work, for the cost model).</summary>
+    public long ForwardRows { get; private set; }
+
+    /// <summary>Image rows this trial carried through input-gradient backwards so far.</summary>
+    public long BackwardRows { get; private set; }
 
     /// <summary>Forwards <paramref name="point"/> [n, 20] through the decoder against <paramref name="images"/> [n, 784].</summary>
     public static AmdTrialPoint Probe(Decoder decoder, Tensor images, Tensor point, AmdPasses passes)
@@ -74,6 +82,8 @@ sealed class AmdTrialPoint
             // Only the rows that need it go through the decoder again, this time with autograd.
             var rowImages = rows is null ? images : images.index_select(0, torch.tensor(rows, device: images.device));
             var rowPoint = rows is null ? point : point.index_select(0, torch.tensor(rows, device: point.device));
+            ForwardRows += rowPoint.shape[0];
+            BackwardRows += rowPoint.shape[0];
             return Norms(AmdSolver.LossAndGradient(decoder, rowImages, rowPoint).Gradient);
         }
         if (passes == AmdPasses.ReuseProbe)
@@ -82,6 +92,7 @@ sealed class AmdTrialPoint
                 throw new InvalidOperationException("AMD probe lost its autograd graph; cannot take the flow gradient");
             using var gradMode = torch.enable_grad();
             gradient = torch.autograd.grad([probeLosses.sum()], [leaf])[0];
+            BackwardRows += Losses.Length;
         }
         else
             gradient = everyGradient ?? throw new InvalidOperationException("AMD trial has no gradient");
