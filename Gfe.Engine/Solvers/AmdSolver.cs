@@ -90,7 +90,10 @@ public sealed class AmdSolver
             double timeBefore = t, trialDt = dt;
             Tensor z1;
             using (torch.no_grad())
-                z1 = z - g * (double)(float)trialDt;   // the reference casts dt to float32 for the Euler step
+            // An explicit Scalar held to the end of the step: an implicit one is a temporary the GC may finalize while
+            // the native op still reads it (see ReconstructionLoss). The reference casts dt to float32 for the step.
+            using (var step = ((double)(float)trialDt).ToScalar())
+                z1 = z.sub(g.mul(step));
             var point = AmdTrialPoint.Probe(decoder, images, z1, options.Passes);
             var loss1 = point.Losses;
 
@@ -208,7 +211,7 @@ public sealed class AmdSolver
                 var ga = all ? g : g.index_select(0, activeIndex);
                 // Each row's own dt, cast to float32 as the reference casts its scalar dt.
                 var dtColumn = torch.tensor(active.Select(i => (float)dt[i]).ToArray(), [n, 1], device: device);
-                z1 = za - ga * dtColumn;
+                z1 = za.sub(ga.mul(dtColumn));
             }
             var point = AmdTrialPoint.Probe(decoder, activeImages, z1, options.Passes);
             var loss1 = point.Losses;
