@@ -43,7 +43,7 @@ public static class BenchCommand
             each batch size: time per latent step (AMD: one trial; per-sample: one round over the unfinished images),
             steps per batch, decoder rows per step per image (forward + backward; it shows the lean passes and the
             per-sample compaction), training and test-encoding images per second, achieved GFLOP/s beside the rate of
-            a large [1000,600]@[600,784] matmul, and the process's peak resident memory (VmHWM, it only grows).
+            a large [1000,600]@[600,784] matmul measured just before each row, and the process's peak resident memory (VmHWM, it only grows).
             FLOPs: 1.397 MFLOP per image per decoder forward, the same per backward to the input.
             The machine may be shared: compare rows of one run, and repeat for medians.
             Exit codes: 0 done, 2 invalid arguments, 130 interrupted.

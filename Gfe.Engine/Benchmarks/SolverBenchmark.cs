@@ -62,7 +62,6 @@ public static class SolverBenchmark
         var chosen = settings.Solvers.Count == 0 ? all : all.Where(s => settings.Solvers.Contains(s.Name)).ToList();
 
         torch.set_num_threads(settings.Threads);
-        double machine = MatmulGflops(settings.MatmulSeconds, cancel);
         WarmUp(chosen, settings);
         var rows = new List<SolverBenchmarkRow>();
         foreach (var solver in chosen)
@@ -72,6 +71,8 @@ public static class SolverBenchmark
             for (int r = 0; r < settings.Repeats; r++)
             {
                 cancel.ThrowIfCancellationRequested();
+                // The machine is shared: its rate is measured right before each measurement, not once for all.
+                double machine = MatmulGflops(settings.MatmulSeconds, cancel);
                 repeats.Add(Measure(solver, batchSize, settings, settings.Seed + r, machine, cancel));
             }
             var row = Median(repeats);
@@ -201,7 +202,7 @@ public static class SolverBenchmark
         }
         return new SolverBenchmarkRow(rows[0].Solver, rows[0].BatchSize, M(r => r.MsPerStep), M(r => r.StepsPerBatch),
             M(r => r.RowsPerStep), M(r => r.TrainImagesPerSecond), M(r => r.TestImagesPerSecond), M(r => r.Gflops),
-            rows[0].MachineGflops, rows.Max(r => r.PeakMegabytes));
+            M(r => r.MachineGflops), rows.Max(r => r.PeakMegabytes));
     }
 
     public static readonly string[] CsvColumns =

@@ -13,7 +13,7 @@ namespace Gfe.Engine.Benchmarks;
 /// <param name="TrainImagesPerSecond">Training throughput: encode, forward, full backward, RMSprop step.</param>
 /// <param name="TestImagesPerSecond">Test-encoding throughput: encode and reconstruct.</param>
 /// <param name="Gflops">Achieved GFLOP/s of the latent solves during test encoding.</param>
-/// <param name="MachineGflops">The same machine's rate on a large matmul, measured at the start.</param>
+/// <param name="MachineGflops">The same machine's rate on a large matmul, measured right before (median).</param>
 /// <param name="PeakMegabytes">Process peak resident memory (VmHWM) after this measurement; it only grows.</param>
 public sealed record SolverBenchmarkRow(
     string Solver,
