@@ -12,11 +12,20 @@ public static class ReconstructionLoss
 {
     public const double Epsilon = 1e-8;
 
+    // Scalars that live as long as the process. TorchSharp turns a double operand (and the implicit alpha = 1 of add
+    // and sub) into a temporary Scalar that the GC may finalize while the native op still reads it; under allocation
+    // pressure that crashed runs with "toFloat ... Expected false to be true". Same arithmetic, so the same bits.
+    static readonly Scalar EpsilonScalar = Epsilon.ToScalar();
+    static readonly Scalar One = 1.0.ToScalar();
+
     /// <summary>l_i for each image: logits and images [B, 784] to losses [B].</summary>
     public static Tensor PerImage(Tensor logits, Tensor images)
     {
         var p = logits.sigmoid();
-        var perPixel = -(images * (p + Epsilon).log() + (1.0 - images) * (1.0 - p + Epsilon).log());
+        var logP = p.add(EpsilonScalar, One).log();                               // log(p + eps)
+        var logNotP = p.neg().add(One, One).add(EpsilonScalar, One).log();        // log(1 - p + eps)
+        var notImages = images.neg().add(One, One);                               // 1 - x
+        var perPixel = images.mul(logP).add(notImages.mul(logNotP), One).neg();
         return perPixel.mean([1]);
     }
 

@@ -32,12 +32,17 @@ public sealed class Decoder : nn.Module<Tensor, Tensor>
     /// <see cref="Flows.DecoderRPass"/> needs; parameters() lists their weight and bias in the same order.</summary>
     public IReadOnlyList<Linear> Layers => [layer1, layer2, layer3, output];
 
+    // ELU's alpha, scale and input scale as Scalars that live as long as the process: TorchSharp's implicit ones are
+    // temporaries the GC may finalize while the native op still reads them, which crashed AMD solves under
+    // allocation pressure ("toFloat ... Expected false to be true"). Same values as elu(alpha: 1.0).
+    static readonly Scalar One = 1.0.ToScalar();
+
     /// <summary>Latents [B, 20] to pixel logits [B, 784].</summary>
     public override Tensor forward(Tensor z)
     {
-        var h = nn.functional.elu(layer1.forward(z), alpha: 1.0);
-        h = nn.functional.elu(layer2.forward(h), alpha: 1.0);
-        h = nn.functional.elu(layer3.forward(h), alpha: 1.0);
+        var h = layer1.forward(z).elu(One, One, One);
+        h = layer2.forward(h).elu(One, One, One);
+        h = layer3.forward(h).elu(One, One, One);
         return output.forward(h);
     }
 }

@@ -38,4 +38,10 @@ public sealed record AmdOptions
 
     /// <summary>Converged when |mean slope of the last Window losses| falls below this.</summary>
     public double Tolerance { get; init; } = 1e-5;
+
+    /// <summary>Batch-coupled (the reference, default) or per-sample acceptance.</summary>
+    public AmdMode Mode { get; init; } = AmdMode.Batch;
+
+    /// <summary>Which decoder passes a trial runs; no effect on the result, only on the cost.</summary>
+    public AmdPasses Passes { get; init; } = AmdPasses.ReuseProbe;
 }

@@ -22,9 +22,8 @@ public static class RunExecutor
         return config.Method switch
         {
             RunMethod.Simulate => Simulation.Run(config, progress, cancel),
-            // The AMD adjoint needs AMD's accepted points as a LatentTrajectory (see Flows.AdjointGradient).
-            RunMethod.GfeAmd when config.Gradient == GradientMode.Adjoint =>
-                throw new RunFailedException("gradient=adjoint is not wired to gfe-amd yet; use gfe-rk4 or gradient=approximate"),
+            RunMethod.GfeAmd when config.Gradient == GradientMode.Adjoint && config.Amd.Mode == AmdMode.PerSample =>
+                throw new RunFailedException("gradient=adjoint needs amd.mode=batch: per-sample AMD has no shared time line"),
             RunMethod.GfeAmd => GfeAmdRun.Execute(config, data, progress, cancel, checkpoints),
             RunMethod.GfeRk4 or RunMethod.GfeNesterov => FlowRun.Execute(config, data, progress, cancel, checkpoints),
             RunMethod.Ae => AutoencoderRun.Execute(config, data, progress, cancel, checkpoints),

@@ -35,6 +35,7 @@ public static class RunParameters
         Real("amd.monitorFraction", "AMD monitors convergence once (tau-t)/tau <= this", c => c.Amd.MonitorFraction, (c, v) => c with { Amd = c.Amd with { MonitorFraction = v } }),
         Int("amd.window", "AMD convergence window (monitored losses)", 2, c => c.Amd.Window, (c, v) => c with { Amd = c.Amd with { Window = v } }),
         Real("amd.tolerance", "AMD convergence threshold on the mean loss slope", c => c.Amd.Tolerance, (c, v) => c with { Amd = c.Amd with { Tolerance = v } }),
+        Enum("amd.mode", "AMD acceptance: batch (reference: one t and dt shared by the batch) or per-sample (each image its own)", c => c.Amd.Mode, (c, v) => c with { Amd = c.Amd with { Mode = v } }),
         Int("epochs", "passes over the training images, each in a fresh seeded order", 1, c => c.Epochs, (c, v) => c with { Epochs = v }),
         Int("evalEvery", "evaluate the test loss every this many training images; 0 = off", 0, c => c.EvalEvery, (c, v) => c with { EvalEvery = v }),
         Int("evalSize", "test images per curve evaluation (the first ones)", 1, c => c.EvalSize, (c, v) => c with { EvalSize = v }),

@@ -1,3 +1,5 @@
+using Gfe.Engine.Flows;
+using Gfe.Engine.Data;
 using Gfe.Engine.Losses;
 using Gfe.Engine.Models;
 using Gfe.Engine.Runs;
@@ -7,14 +9,18 @@ using static TorchSharp.torch;
 namespace Gfe.Engine.Solvers;
 
 /// <summary>
-/// The adaptive minimise-distance (AMD) solver of the gradient flow dz/dt = -grad_z l(z), in the reference's
-/// batch-coupled PARITY form (engine-spec §3c): one time t, one step dt and one convergence flag are shared by the
-/// whole batch, and a trial Euler step is accepted only if every image passes the sufficient-decrease test.
+/// The adaptive minimise-distance (AMD) solver of the gradient flow dz/dt = -grad_z l(z) (engine-spec §3c). In the
+/// reference's batch-coupled PARITY form one time t, one step dt and one convergence flag are shared by the whole
+/// batch, and a trial Euler step is accepted only if every image passes the sufficient-decrease test. In per-sample
+/// form (spec §6 B1) every image runs that same algorithm alone, as if B = 1, and only the unfinished images are
+/// carried through the decoder.
 /// </summary>
 /// <remarks>
 /// The semantics are the reference's; only the passes are leaner (spec §6 B5): the loss at the current point is
-/// cached instead of recomputed (same values), and each trial costs one forward and one input-gradient backward that
-/// give both l(z1) and grad l(z1). The decoder's parameter gradients are never touched.
+/// cached instead of recomputed (same values), the loss at the trial point comes from a probe, and the input-gradient
+/// backward runs only if the decision needs it (see <see cref="AmdPasses"/>). A loss that went up fails the test
+/// whatever the gradient, because its right-hand side sigma*dt*dtmax*||g||^2 is never negative. The decoder's
+/// parameter gradients are never touched.
 /// </remarks>
 public sealed class AmdSolver
 {
@@ -37,6 +43,8 @@ public sealed class AmdSolver
         if (!(options.Growth > 0)) return $"amd.growth must be positive, not {options.Growth}";
         if (options.MaxHalvings < 1) return $"amd.maxHalvings must be at least 1, not {options.MaxHalvings}";
         if (options.Window < 2) return $"amd.window must be at least 2 (a slope needs two losses), not {options.Window}";
+        if (!System.Enum.IsDefined(options.Mode)) return $"amd.mode must be batch or per-sample, not {options.Mode}";
+        if (!System.Enum.IsDefined(options.Passes)) return $"AMD passes must be one of {string.Join(", ", System.Enum.GetNames<AmdPasses>())}, not {options.Passes}";
         return null;
     }
 
@@ -44,22 +52,45 @@ public sealed class AmdSolver
 
     /// <summary>
     /// Encodes <paramref name="images"/> [B, 784] by flowing from <paramref name="z0"/> [B, 20] through the
-    /// <paramref name="decoder"/>'s loss landscape. <paramref name="trace"/>, if given, sees every trial.
+    /// <paramref name="decoder"/>'s loss landscape. <paramref name="trace"/>, if given, sees every trial (per-sample
+    /// mode: every image's trial, with <see cref="AmdTrial.Sample"/> set). <paramref name="trajectory"/>, if given,
+    /// receives z0 and every accepted point (batch-coupled mode only), for the exact adjoint gradient.
     /// </summary>
-    public AmdSolution Solve(Decoder decoder, Tensor images, Tensor z0, Action<AmdTrial>? trace = null)
+    public AmdSolution Solve(Decoder decoder, Tensor images, Tensor z0, Action<AmdTrial>? trace = null,
+        TrajectoryRecorder? trajectory = null)
+    {
+        // Shape mistakes would otherwise surface as a native abort inside the decoder (platform.md §1.3).
+        if (images.dim() != 2 || images.shape[1] != ImageSet.ImageSize)
+            throw new ArgumentException($"AMD images must be [B, {ImageSet.ImageSize}], not [{string.Join(", ", images.shape)}]", nameof(images));
+        if (z0.dim() != 2 || z0.shape[1] != Decoder.LatentSize || z0.shape[0] != images.shape[0])
+            throw new ArgumentException($"AMD z0 must be [{images.shape[0]}, {Decoder.LatentSize}], not [{string.Join(", ", z0.shape)}]", nameof(z0));
+        if (images.shape[0] == 0) throw new ArgumentException("AMD needs at least one image", nameof(images));
+        if (trajectory is not null && options.Mode == AmdMode.PerSample)
+            throw new ArgumentException("per-sample AMD has one time line per image; a trajectory needs amd.mode=batch", nameof(trajectory));
+        return options.Mode == AmdMode.PerSample
+            ? SolvePerSample(decoder, images, z0, trace)
+            : SolveBatchCoupled(decoder, images, z0, trace, trajectory);
+    }
+
+    AmdSolution SolveBatchCoupled(Decoder decoder, Tensor images, Tensor z0, Action<AmdTrial>? trace, TrajectoryRecorder? trajectory)
     {
         using var solveScope = torch.NewDisposeScope();
         double tau = options.Tau;
         double smallestDt = Math.Pow(options.Beta, options.MaxHalvings);
+        int count = (int)images.shape[0];
 
         // before_integrate: the loss and the gradient at z0.
         var z = z0.detach();
         var (g, loss, _) = LossAndGradient(decoder, images, z);
+        // No slopes: a forced step advances t by the fallback step while z moved by a tiny one, so -g is no dz/dt
+        // there; the adjoint then interpolates the path linearly between accepted points.
+        trajectory?.Add(0, z);
 
         double t = 0, dt = options.DtStart;
         var monitored = new List<double>();
         bool converged = false;
-        long accepted = 0, rejected = 0, forced = 0;
+        long accepted = 0, rejected = 0, forced = 0, forwardRows = count, backwardRows = count;
+        int round = 0;
 
         while (!converged && t < tau)
         {
@@ -67,17 +98,26 @@ public sealed class AmdSolver
             double timeBefore = t, trialDt = dt;
             Tensor z1;
             using (torch.no_grad())
-                z1 = z - g * (double)(float)trialDt;   // the reference casts dt to float32 for the Euler step
-            var (g1, loss1, gradientNormsSquared1) = LossAndGradient(decoder, images, z1);
+            // An explicit Scalar held to the end of the step: an implicit one is a temporary the GC may finalize while
+            // the native op still reads it (see ReconstructionLoss). The reference casts dt to float32 for the step.
+            using (var step = ((double)(float)trialDt).ToScalar())
+                z1 = z.sub(g.mul(step));
+            var point = AmdTrialPoint.Probe(decoder, images, z1, options.Passes);
+            var loss1 = point.Losses;
 
-            bool ok = SufficientDecrease(loss, loss1, gradientNormsSquared1, trialDt);
-            bool isForced = false;
-            if (dt < smallestDt)
+            bool isForced = dt < smallestDt;
+            Tensor? g1 = null;
+            var gradientNormsSquared1 = NotComputed(count);
+            if (isForced || LossesDecreased(loss, loss1))
+                (g1, gradientNormsSquared1) = point.Gradient(null);
+            bool ok = g1 is not null && SufficientDecrease(loss, loss1, gradientNormsSquared1, trialDt);
+            forwardRows += point.ForwardRows;
+            backwardRows += point.BackwardRows;
+            if (isForced)
             {
                 // The fallback: accept z1 (made with the tiny dt) but advance time by a full fallback step.
                 dt = Math.Min(options.FallbackDt, tau - t);
                 ok = true;
-                isForced = true;
             }
 
             double advance = 0;
@@ -91,7 +131,8 @@ public sealed class AmdSolver
                 z.Dispose();
                 g.Dispose();
                 z = z1.MoveToOuterDisposeScope();
-                g = g1.MoveToOuterDisposeScope();
+                g = g1!.MoveToOuterDisposeScope();
+                trajectory?.Add(t, z);
                 var lossBefore = loss;
                 loss = loss1;
 
@@ -107,18 +148,182 @@ public sealed class AmdSolver
                 accepted++;
                 if (isForced) forced++;
                 trace?.Invoke(new AmdTrial(timeBefore, trialDt, true, isForced, advance, lossBefore, loss1,
-                    gradientNormsSquared1, monitoredLoss, converged));
+                    gradientNormsSquared1, monitoredLoss, converged) { ActiveSamples = count, Round = round });
             }
             else
             {
                 dt *= options.Beta;
                 rejected++;
-                trace?.Invoke(new AmdTrial(timeBefore, trialDt, false, false, 0, loss, loss1, gradientNormsSquared1, null, false));
+                trace?.Invoke(new AmdTrial(timeBefore, trialDt, false, false, 0, loss, loss1, gradientNormsSquared1, null, false)
+                    { ActiveSamples = count, Round = round });
             }
+            round++;
         }
 
         var latent = z.detach().MoveToOuterDisposeScope();
-        return new AmdSolution(latent, new AmdStatistics(1, accepted, rejected, forced, converged ? 1 : 0), t);
+        return new AmdSolution(latent, new AmdStatistics(1, accepted, rejected, forced, converged ? 1 : 0), t)
+        {
+            SampleTimes = Enumerable.Repeat(t, count).ToArray(),
+            RowsEvaluated = (long)round * count,
+            ForwardRows = forwardRows,
+            BackwardRows = backwardRows,
+        };
+    }
+
+    /// <summary>
+    /// Every image runs the batch-coupled algorithm with B = 1, step for step: its own t, dt, cached loss, loss window,
+    /// convergence and fallback. A round carries only the images still flowing (not converged, t &lt; tau) through
+    /// the decoder, gathered into one smaller batch, so finished images cost nothing.
+    /// </summary>
+    AmdSolution SolvePerSample(Decoder decoder, Tensor images, Tensor z0, Action<AmdTrial>? trace)
+    {
+        using var solveScope = torch.NewDisposeScope();
+        double tau = options.Tau;
+        double smallestDt = Math.Pow(options.Beta, options.MaxHalvings);
+        int count = (int)images.shape[0];
+        var device = images.device;
+
+        // before_integrate for every image at once (rows are independent problems). z is updated in place by rows,
+        // so it must not share storage with the caller's z0.
+        var z = z0.detach().clone();
+        var (g, loss, _) = LossAndGradient(decoder, images, z);
+
+        var time = new double[count];
+        var dt = Enumerable.Repeat(options.DtStart, count).ToArray();
+        var monitored = Enumerable.Range(0, count).Select(_ => new List<double>()).ToArray();
+        var converged = new bool[count];
+        long accepted = 0, rejected = 0, forced = 0, rows = 0, forwardRows = count, backwardRows = count;
+        int round = 0;
+        int[] active = [];
+        Tensor activeImages = images;
+
+        while (true)
+        {
+            var flowing = Enumerable.Range(0, count).Where(i => !converged[i] && time[i] < tau).ToArray();
+            if (flowing.Length == 0) break;
+            using var trialScope = torch.NewDisposeScope();
+            var activeIndex = torch.tensor(flowing.Select(i => (long)i).ToArray(), device: device);
+            if (!flowing.SequenceEqual(active))
+            {
+                // The active set only shrinks, and rarely: gather the images again only when it changes.
+                if (!ReferenceEquals(activeImages, images)) activeImages.Dispose();
+                activeImages = flowing.Length == count ? images : images.index_select(0, activeIndex).MoveToOuterDisposeScope();
+                active = flowing;
+            }
+            int n = active.Length;
+            bool all = n == count;
+
+            Tensor z1;
+            using (torch.no_grad())
+            {
+                var za = all ? z : z.index_select(0, activeIndex);
+                var ga = all ? g : g.index_select(0, activeIndex);
+                // Each row's own dt, cast to float32 as the reference casts its scalar dt.
+                var dtColumn = torch.tensor(active.Select(i => (float)dt[i]).ToArray(), [n, 1], device: device);
+                z1 = za.sub(ga.mul(dtColumn));
+            }
+            var point = AmdTrialPoint.Probe(decoder, activeImages, z1, options.Passes);
+            var loss1 = point.Losses;
+            rows += n;
+
+            // Rows whose decision needs the gradient at z1: forced ones, and those whose loss did not go up.
+            var isForced = active.Select(i => dt[i] < smallestDt).ToArray();
+            var needed = Enumerable.Range(0, n).Where(r => isForced[r] || loss[active[r]] - loss1[r] >= 0f).ToArray();
+            var norms = NotComputed(n);
+            var gradientRow = new int[n];
+            Tensor? g1 = null;
+            if (needed.Length > 0)
+            {
+                float[] neededNorms;
+                (g1, neededNorms) = point.Gradient(needed.Length == n ? null : needed.Select(r => (long)r).ToArray());
+                for (int k = 0; k < needed.Length; k++)
+                {
+                    norms[needed[k]] = neededNorms[k];
+                    gradientRow[needed[k]] = k;
+                }
+            }
+
+            forwardRows += point.ForwardRows;
+            backwardRows += point.BackwardRows;
+
+            var acceptedRows = new List<long>();
+            var acceptedGradientRows = new List<long>();
+            for (int r = 0; r < n; r++)
+            {
+                int i = active[r];
+                double timeBefore = time[i], trialDt = dt[i];
+                float lossBefore = loss[i];
+                bool ok = !float.IsNaN(norms[r]) &&
+                          lossBefore - loss1[r] >= (float)(options.Sigma * trialDt * options.DtMax) * norms[r];
+                if (isForced[r])
+                {
+                    dt[i] = Math.Min(options.FallbackDt, tau - time[i]);
+                    ok = true;
+                }
+
+                double? monitoredLoss = null;
+                if (ok)
+                {
+                    double nextDt = Math.Min(Math.Min(Math.Max(options.DtStart, options.Growth * dt[i]), options.DtMax), tau - time[i]);
+                    double advance = dt[i];
+                    time[i] += dt[i];
+                    loss[i] = loss1[r];
+                    acceptedRows.Add(r);
+                    acceptedGradientRows.Add(gradientRow[r]);
+                    if ((tau - time[i]) / tau <= options.MonitorFraction)
+                    {
+                        monitoredLoss = loss1[r];
+                        monitored[i].Add(monitoredLoss.Value);
+                        var window = monitored[i];
+                        if (window.Count >= options.Window &&
+                            Math.Abs(MeanSlope(window.GetRange(window.Count - options.Window, options.Window))) < options.Tolerance)
+                            converged[i] = true;
+                    }
+                    dt[i] = nextDt;
+                    accepted++;
+                    if (isForced[r]) forced++;
+                    trace?.Invoke(new AmdTrial(timeBefore, trialDt, true, isForced[r], advance, [lossBefore], [loss1[r]],
+                        [norms[r]], monitoredLoss, converged[i]) { Sample = i, ActiveSamples = n, Round = round });
+                }
+                else
+                {
+                    dt[i] *= options.Beta;
+                    rejected++;
+                    trace?.Invoke(new AmdTrial(timeBefore, trialDt, false, false, 0, [lossBefore], [loss1[r]],
+                        [norms[r]], null, false) { Sample = i, ActiveSamples = n, Round = round });
+                }
+            }
+
+            if (acceptedRows.Count > 0)
+                using (torch.no_grad())
+                {
+                    var targets = torch.tensor(acceptedRows.Select(r => (long)active[r]).ToArray(), device: device);
+                    z.index_copy_(0, targets, z1.index_select(0, torch.tensor(acceptedRows.ToArray(), device: device)));
+                    g.index_copy_(0, targets, g1!.index_select(0, torch.tensor(acceptedGradientRows.ToArray(), device: device)));
+                }
+            round++;
+        }
+
+        var latent = z.detach().MoveToOuterDisposeScope();
+        var statistics = new AmdStatistics(count, accepted, rejected, forced, converged.Count(c => c));
+        return new AmdSolution(latent, statistics, time.Max()) 
+        {
+            SampleTimes = time,
+            RowsEvaluated = rows,
+            ForwardRows = forwardRows,
+            BackwardRows = backwardRows,
+        };
+    }
+
+    static float[] NotComputed(int count) => Enumerable.Repeat(float.NaN, count).ToArray();
+
+    /// <summary>Whether no image's loss went up; otherwise the test fails without looking at the gradient.</summary>
+    static bool LossesDecreased(float[] lossBefore, float[] lossAfter)
+    {
+        for (int i = 0; i < lossBefore.Length; i++)
+            if (!(lossBefore[i] - lossAfter[i] >= 0f))
+                return false;
+        return true;
     }
 
     /// <summary>
@@ -152,7 +357,7 @@ public sealed class AmdSolver
         return (gradient, ToHost(losses.detach()), ToHost(gradient.square().sum(1)));
     }
 
-    static float[] ToHost(Tensor values) => values.to(ScalarType.Float32).to(CPU).data<float>().ToArray();
+    internal static float[] ToHost(Tensor values) => values.to(ScalarType.Float32).to(CPU).data<float>().ToArray();
 
     static double Mean(float[] values)
     {

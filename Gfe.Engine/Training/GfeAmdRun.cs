@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Gfe.Engine.Checkpoints;
 using Gfe.Engine.Data;
+using Gfe.Engine.Flows;
 using Gfe.Engine.Losses;
 using Gfe.Engine.Models;
 using Gfe.Engine.Runs;
@@ -12,8 +13,8 @@ namespace Gfe.Engine.Training;
 
 /// <summary>
 /// A GFE-amd run (engine-spec §3e, §4): for each batch, encode the images with AMD through the current decoder,
-/// treat the codes z* as constants (the approximate gradient), and take one RMSprop step on
-/// L = sum_i l_i(D(z*)). Then encode the test images with AMD through the trained decoder and report the mean loss.
+/// treat the codes z* as constants (the approximate gradient, PARITY) or differentiate through the flow (the exact
+/// adjoint, spec §3d), and take one RMSprop step on L = sum_i l_i(D(z*)). Then encode the test images with AMD through the trained decoder and report the mean loss.
 /// </summary>
 public static class GfeAmdRun
 {
@@ -42,9 +43,16 @@ public static class GfeAmdRun
         var training = TrainingLoop.Run(decoder, images =>
         {
             var z0 = LatentStart.Draw(config.Z0, images.shape[0], generator, inputs.Device);
-            var solution = solver.Solve(decoder, images, z0);   // z* comes back detached
+            var recorder = config.Gradient == GradientMode.Adjoint ? new TrajectoryRecorder() : null;
+            var solution = solver.Solve(decoder, images, z0, trajectory: recorder);   // z* comes back detached
             trainAmd.Add(solution.Statistics);
-            return ReconstructionLoss.BatchSum(decoder.forward(solution.Latent), images);
+            var loss = ReconstructionLoss.BatchSum(decoder.forward(solution.Latent), images);
+            if (recorder is null)
+                return loss;
+            // The exact adjoint over AMD's accepted points, with alpha = 1 (AMD's step takes alpha's role).
+            using var path = recorder.ToTrajectory();
+            var flowIntegral = AdjointGradient.FlowIntegral(decoder, images, path, _ => 1.0, config.Flow.AdjointStepper);
+            return AdjointGradient.WithFlowCorrection(loss, decoder, flowIntegral);
         }, inputs.Train, config, inputs.Device, progress, cancel, new TrainingExtras
         {
             Evaluate = Evaluate,

@@ -83,8 +83,9 @@ public class FlowRunTests
     {
         var nesterov = Assert.Throws<RunFailedException>(() => Execute(Config(RunMethod.GfeNesterov, GradientMode.Adjoint)));
         Assert.Contains("gfe-nesterov", nesterov.Message);
-        var amd = Assert.Throws<RunFailedException>(() => Execute(Config(RunMethod.GfeAmd, GradientMode.Adjoint)));
-        Assert.Contains("gradient=adjoint", amd.Message);
+        var perSample = Config(RunMethod.GfeAmd, GradientMode.Adjoint) with { Amd = new AmdOptions { Mode = AmdMode.PerSample } };
+        var amd = Assert.Throws<RunFailedException>(() => Execute(perSample));
+        Assert.Contains("amd.mode=batch", amd.Message);
         var logBase = Assert.Throws<RunFailedException>(() =>
             Execute(Config(RunMethod.GfeRk4) with { Flow = new FlowOptions { Grid = FlowGrid.Log, LogBase = 1 } }));
         Assert.Contains("flow.logBase", logBase.Message);

@@ -1,0 +1,56 @@
+using System.Globalization;
+using Gfe.Client.Commands;
+using Gfe.Engine.Benchmarks;
+using Xunit;
+
+namespace Gfe.Tests.Client;
+
+/// <summary><c>gfe bench</c> end to end at its smallest, its CSV read back; no timing is asserted.</summary>
+public sealed class BenchCommandTests : IDisposable
+{
+    readonly string directory = Directory.CreateTempSubdirectory("gfe-bench-").FullName;
+
+    public void Dispose() => Directory.Delete(directory, recursive: true);
+
+    static (int Code, string Output, string Error) Invoke(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = new GfeCommandLine(Terminal.Plain(output, error)).InvokeAsync(args, CancellationToken.None).GetAwaiter().GetResult();
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void SmallestBench_PrintsATable_AndWritesACsvThatParsesBack()
+    {
+        var csv = Path.Combine(directory, "bench.csv");
+        var (code, output, error) = Invoke("bench", "--quick", "--tau", "5", "--batch-sizes", "1,3",
+            "--solvers", "amd-batch,amd-per-sample", "--test-images", "3", "--csv", csv);
+
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.Contains("amd-per-sample", output);
+        Assert.Contains("matmul GFLOP/s", output);
+
+        var lines = File.ReadAllLines(csv);
+        Assert.Equal(string.Join(",", SolverBenchmark.CsvColumns), lines[0]);
+        var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal([("amd-batch", "1"), ("amd-batch", "3"), ("amd-per-sample", "1"), ("amd-per-sample", "3")],
+            rows.Select(r => (r[0], r[1])));
+        foreach (var row in rows)
+        {
+            var numbers = row.Skip(2).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToList();
+            Assert.All(numbers, v => Assert.True(v > 0 && double.IsFinite(v), $"{row[0]} B={row[1]}: {string.Join(",", row)}"));
+            // tau 5 from dt 1 growing by 1.1: steps 1, 1.1, 1.21, 1.331, 1.4641 reach it; a rejection adds a trial.
+            Assert.InRange(numbers[1], 5, 10);
+        }
+    }
+
+    [Fact]
+    public void UnknownSolver_Exits2_NamingTheKnownOnes()
+    {
+        var (code, _, error) = Invoke("bench", "--quick", "--solvers", "rk5");
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("rk5", error);
+        Assert.Contains("amd-per-sample", error);
+    }
+}
