@@ -34,6 +34,7 @@ public static class RunExecutor
         {
             RunMethod.GfeAmd => GfeAmdRun.Execute(config, data, progress, cancel, checkpoints),
             RunMethod.Ae => AutoencoderRun.Execute(config, data, progress, cancel, checkpoints),
+            RunMethod.Simulate => Simulation.Run(config, progress, cancel, checkpoints),
             _ => Execute(config, data, progress, cancel),
         };
     }
