@@ -21,6 +21,10 @@ public sealed class RunnerCluster : IAsyncLifetime
 
     public IClusterClient Client => Cluster.Client;
 
+    /// <summary>The silo's checkpoint directory (its interval stays the default, so only runs that set
+    /// checkpointEvery save checkpoints).</summary>
+    public string CheckpointDirectory => Path.Combine(dataDirectory, "checkpoints");
+
     /// <summary>The silo's job slots: <see cref="JobSlots.Granted"/> counts run executions.</summary>
     public JobSlots JobSlots => Cluster.Silos[0].ServiceProvider.GetRequiredService<JobSlots>();
 
@@ -29,7 +33,7 @@ public sealed class RunnerCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var options = new GfeSiloOptions { Slots = Slots, DataDirectory = dataDirectory };
+        var options = new GfeSiloOptions { Slots = Slots, DataDirectory = dataDirectory, CheckpointDirectory = CheckpointDirectory };
         var builder = new InProcessTestClusterBuilder(1);
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((_, silo) => silo.AddGfeRunner(options));
