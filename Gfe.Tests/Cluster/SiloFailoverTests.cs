@@ -54,7 +54,7 @@ public sealed partial class SiloFailoverTests(RedisServer redis, ITestOutputHelp
         var results = Path.Combine(root, "results");
         var console = new StringWriter();
         var gfe = Task.Run(() => new GfeCommandLine(Terminal.Plain(console, console)).InvokeAsync(
-            ["sweep", "run", sweepFile, "--cluster", $"redis://:{RedisServer.Password}@{redis.Endpoint}", "--results", results],
+            ["sweep", "run", sweepFile, "--cluster", $"redis://:{RedisServer.Password}@{redis.Endpoint}", "--results", results, "--quiet"],
             CancellationToken.None));
 
         // The victim: the first silo to train something, killed once one of its runs has saved a checkpoint.
@@ -90,6 +90,24 @@ public sealed partial class SiloFailoverTests(RedisServer redis, ITestOutputHelp
 
         // Finished runs leave no checkpoint behind.
         Assert.Empty(Directory.Exists(Checkpoints) ? Directory.GetFiles(Checkpoints) : []);
+
+        // Re-attaching to the finished sweep: the status of every run, and its results written again from the cluster.
+        var cluster = $"redis://:{RedisServer.Password}@{redis.Endpoint}";
+        var (statusCode, status) = await Gfe("sweep", "status", sweepFile, "--cluster", cluster);
+        Assert.True(statusCode == ExitCodes.Success, status);
+        Assert.Contains($"sweep failover: {RunCount}/{RunCount} completed", status);
+        var again = Path.Combine(root, "again");
+        var (resultsCode, written) = await Gfe("sweep", "results", sweepFile, "--cluster", cluster, "--results", again);
+        Assert.True(resultsCode == ExitCodes.Success, written);
+        Assert.Equal(File.ReadAllLines(Path.Combine(results, "failover", ResultsWriter.RunsFile)),
+            File.ReadAllLines(Path.Combine(again, "failover", ResultsWriter.RunsFile)));
+    }
+
+    static async Task<(int Code, string Output)> Gfe(params string[] args)
+    {
+        var console = new StringWriter();
+        var code = await new GfeCommandLine(Terminal.Plain(console, console)).InvokeAsync(args, CancellationToken.None);
+        return (code, console.ToString());
     }
 
     /// <summary>Waits until a silo has started a run that has a checkpoint; returns that silo and the runs it has
