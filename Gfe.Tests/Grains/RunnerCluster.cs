@@ -28,6 +28,10 @@ public sealed class RunnerCluster : IAsyncLifetime
     /// <summary>The silo's job slots: <see cref="JobSlots.Granted"/> counts run executions.</summary>
     public JobSlots JobSlots => Cluster.Silos[0].ServiceProvider.GetRequiredService<JobSlots>();
 
+    /// <summary>The silo's "runs" grain storage, to play another activation writing a run's record.</summary>
+    public Orleans.Storage.IGrainStorage RunStorage =>
+        Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(RunGrain.StorageName);
+
     /// <summary>Deactivates a grain's activation as the silo would when collecting or shutting down.</summary>
     public Task Deactivate(IAddressable grain) => Cluster.DeactivateAsync(grain);
 
