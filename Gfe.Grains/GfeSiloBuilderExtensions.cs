@@ -29,6 +29,7 @@ public static class GfeSiloBuilderExtensions
         silo.Services.AddSingleton(capabilities);
         silo.Services.AddSingleton(new JobSlots(options.Slots));
         silo.Services.AddSingleton(new DatasetStore(options.DataDirectory));
+        silo.Services.AddSingleton(SiloCheckpoints.From(options));
         silo.UseSiloMetadata(capabilities.ToMetadata(options.Metadata));
         if (options.UsesRedis)
         {

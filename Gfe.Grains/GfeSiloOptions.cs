@@ -16,6 +16,16 @@ public sealed record GfeSiloOptions
 
     public string DataDirectory { get; init; } = DataPaths.DefaultDirectory;
 
+    /// <summary>Where runs keep their checkpoints, one file per run key; null = "checkpoints" beside
+    /// <see cref="DataDirectory"/>. In a cluster every silo must read and write the same directory (a shared file
+    /// system), so that a run whose silo died resumes on another silo from its last checkpoint.</summary>
+    public string? CheckpointDirectory { get; init; }
+
+    /// <summary>Checkpoint every this many batches (a simulated run: of its ten ticks) for runs whose own
+    /// checkpointEvery is 0; 0 turns silo-level checkpoints off. It is not part of the run key: the grain hands it
+    /// to the engine without changing the run's settings.</summary>
+    public int CheckpointEvery { get; init; } = DefaultCheckpointEvery;
+
     /// <summary>Membership provider: "localhost" (one machine, run records in memory) or "redis" (silos on any
     /// number of machines; membership, run records and reminders in the Redis server named by <see cref="Redis"/>).</summary>
     public string Clustering { get; init; } = LocalhostClustering;
@@ -62,6 +72,13 @@ public sealed record GfeSiloOptions
     public const string LocalhostClustering = "localhost";
     public const string RedisClustering = "redis";
     public const string DefaultRedis = "127.0.0.1:6379";
+    public const int DefaultCheckpointEvery = 100;
+
+    /// <summary>The checkpoint directory in effect: <see cref="CheckpointDirectory"/>, else "checkpoints" in the
+    /// parent of <see cref="DataDirectory"/> (~/.local/share/gfe/checkpoints by default).</summary>
+    public string CheckpointsIn => !string.IsNullOrWhiteSpace(CheckpointDirectory)
+        ? Path.GetFullPath(CheckpointDirectory)
+        : Path.Combine(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(DataDirectory))) ?? ".", "checkpoints");
 
     public bool UsesRedis => string.Equals(Clustering, RedisClustering, StringComparison.OrdinalIgnoreCase);
 
@@ -86,6 +103,7 @@ public sealed record GfeSiloOptions
         var problems = new List<string>();
         if (Slots < 1) problems.Add($"Slots must be at least 1, not {Slots}");
         if (string.IsNullOrWhiteSpace(DataDirectory)) problems.Add("DataDirectory must not be empty");
+        if (CheckpointEvery < 0) problems.Add($"CheckpointEvery must be 0 (off) or a number of batches, not {CheckpointEvery}");
         if (!UsesRedis && !string.Equals(Clustering, LocalhostClustering, StringComparison.OrdinalIgnoreCase))
             problems.Add($"Clustering '{Clustering}' is not supported; use '{LocalhostClustering}' or '{RedisClustering}'");
         if (UsesRedis)

@@ -1,26 +1,34 @@
 using System.Diagnostics;
 using Gfe.Abstractions;
+using Gfe.Engine.Checkpoints;
 using Gfe.Engine.Data;
 using Gfe.Engine.Runs;
 using Microsoft.Extensions.Logging;
 using Orleans.Placement;
 using Orleans.Runtime;
+using Orleans.Storage;
 
 namespace Gfe.Grains;
 
 /// <summary>
 /// One training configuration, keyed by its canonical run key (<see cref="RunKey.For"/>). <see cref="Start"/> only
 /// records the spec; a background loop owned by the activation waits for a job slot, trains on a dedicated thread
-/// and writes the outcome (or the error) to the run's persistent record. A run whose activation went away before
-/// it finished (silo stopped) is picked up again, from the start, by its next activation.
+/// and writes the outcome (or the error) to the run's persistent record.
+/// <para>Durability: the engine checkpoints the run into the silo's checkpoint directory. A run whose activation
+/// went away before it finished (silo stopped or died) is taken up by its next activation, on any live silo, from
+/// its last checkpoint. Something must call the grain for that: the client's polling does, and so does the
+/// reminder that every unfinished run holds (<see cref="OrphanReminder"/>). The record is written with ETags, so
+/// an activation that a newer one has superseded (e.g. on a silo declared dead that is still running) fails its
+/// next write and stops training instead of finishing the run a second time.</para>
 /// </summary>
 [Immovable]
 public sealed class RunGrain(
     [PersistentState("run", RunGrain.StorageName)] IPersistentState<RunRecord> record,
     JobSlots slots,
     DatasetStore datasets,
+    SiloCheckpoints checkpoints,
     ILocalSiloDetails silo,
-    ILogger<RunGrain> logger) : Grain, IRunGrain
+    ILogger<RunGrain> logger) : Grain, IRunGrain, IRemindable
 {
     /// <summary>The grain storage that holds run records.</summary>
     public const string StorageName = "runs";
@@ -34,6 +42,14 @@ public sealed class RunGrain(
 
     /// <summary>How long deactivation waits for the training thread to notice it was cancelled.</summary>
     static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>The reminder an unfinished run holds: its tick activates the grain on a live silo if the silo that
+    /// trained it died and nobody asks for the run.</summary>
+    public const string OrphanReminder = "resume-orphan";
+
+    /// <summary>Orleans' shortest reminder period; an orphaned run that nobody polls resumes within about this long
+    /// after its silo is declared dead.</summary>
+    public static readonly TimeSpan OrphanCheck = TimeSpan.FromMinutes(1);
 
     /// <summary>Cancelled when the activation goes away: the run stays queued/running in storage and resumes.</summary>
     readonly CancellationTokenSource stopping = new();
@@ -55,7 +71,8 @@ public sealed class RunGrain(
             try
             {
                 var config = RunSpecs.ToConfig(Run.Spec, Key);
-                logger.LogInformation("Run {Key} was {State} when its last activation ended; queuing it again", Key, Run.State);
+                logger.LogInformation("Run {Key} was {State} when its last activation ended; queuing it again ({Resume})",
+                    Key, Run.State, checkpoints.Has(Key) ? "it resumes from its checkpoint" : "from the start: no checkpoint");
                 Run.State = RunState.Queued;
                 background = RunInBackground(config, cancelling = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token));
             }
@@ -107,6 +124,42 @@ public sealed class RunGrain(
         var cancel = cancelling = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
         await record.WriteStateAsync();
         background = RunInBackground(config, cancel);
+        await WatchForOrphaning();
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        // Being activated was the point: OnActivateAsync has already taken up an unfinished run. A finished or
+        // never-started run needs no watching any more.
+        if (reminderName == OrphanReminder && Run.State is not (RunState.Queued or RunState.Running))
+            await StopWatchingForOrphaning();
+    }
+
+    /// <summary>Best effort: without the reminder the run still resumes whenever it is asked for.</summary>
+    async Task WatchForOrphaning()
+    {
+        try
+        {
+            await this.RegisterOrUpdateReminder(OrphanReminder, OrphanCheck, OrphanCheck);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Run {Key}: no reminder registered; if its silo dies it resumes only when asked for", Key);
+        }
+    }
+
+    async Task StopWatchingForOrphaning()
+    {
+        try
+        {
+            if (await this.GetReminder(OrphanReminder) is { } reminder)
+                await this.UnregisterReminder(reminder);
+        }
+        catch (Exception e)
+        {
+            // The next tick tries again.
+            logger.LogWarning(e, "Run {Key}: its reminder could not be removed", Key);
+        }
     }
 
     /// <summary>Interleaves with everything (the interface marks it [AlwaysInterleave]), so it answers mid-run.</summary>
@@ -138,13 +191,26 @@ public sealed class RunGrain(
                 Run.StartedUtc = DateTime.UtcNow;
                 Run.Silo = $"{silo.DnsHostName}:{silo.SiloAddress.Endpoint.Port}";
                 Run.Phase = "starting";
-                await record.WriteStateAsync();
-                logger.LogInformation("Run {Key} started on {Silo} ({InUse}/{Capacity} slots busy)", Key, Run.Silo, slots.InUse, slots.Capacity);
+                Run.Attempts++;
+                try
+                {
+                    await record.WriteStateAsync();
+                }
+                catch (InconsistentStateException e)
+                {
+                    Supersede(e);
+                    throw new OperationCanceledException();
+                }
+                bool resuming = checkpoints.Has(Key);
+                logger.LogInformation("Run {Key} started on {Silo} ({InUse}/{Capacity} slots busy, attempt {Attempt}{Resume})",
+                    Key, Run.Silo, slots.InUse, slots.Capacity, Run.Attempts, resuming ? ", resuming from its checkpoint" : "");
 
                 var progress = new LatestProgress();
                 var token = cancel.Token;
+                var engineConfig = checkpoints.Apply(config);
+                var store = checkpoints.ForRun(Key);
                 var work = training = Task.Factory.StartNew(
-                    () => Execute(config, datasets, progress, token),
+                    () => Execute(engineConfig, datasets, store, progress, token),
                     CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
                 var sinceSave = Stopwatch.StartNew();
@@ -201,11 +267,34 @@ public sealed class RunGrain(
         {
             await record.WriteStateAsync();
         }
+        catch (InconsistentStateException e)
+        {
+            // Another activation owns the run now; its record is the one that counts.
+            Supersede(e);
+            return;
+        }
         catch (Exception e)
         {
-            // The activation still answers with the outcome; only its persistence is lost.
+            // The activation still answers with the outcome; only its persistence is lost, so the checkpoint stays
+            // for the next attempt.
             logger.LogError(e, "Run {Key} finished as {State} but its record could not be saved", Key, Run.State);
+            return;
         }
+        // Only now that the outcome is stored: a crash before this point must still find the checkpoint.
+        checkpoints.Remove(Key);
+        await StopWatchingForOrphaning();
+    }
+
+    /// <summary>
+    /// The stored record was written by another activation since this one read it: the run was taken up elsewhere
+    /// (this silo was declared dead, or a partition healed). This activation stops training without writing and goes
+    /// away; the run's outcome is the other activation's.
+    /// </summary>
+    void Supersede(InconsistentStateException e)
+    {
+        logger.LogWarning("Run {Key}: another activation has taken the run over ({Error}); this one stops", Key, e.Message);
+        stopping.Cancel();
+        DeactivateOnIdle();
     }
 
     /// <summary>Best effort: a storage hiccup mid-run must not end a run whose thread is still training.</summary>
@@ -215,6 +304,10 @@ public sealed class RunGrain(
         {
             await record.WriteStateAsync();
         }
+        catch (InconsistentStateException e)
+        {
+            Supersede(e);
+        }
         catch (Exception e)
         {
             logger.LogWarning(e, "Run {Key}: progress could not be saved; training goes on", Key);
@@ -223,7 +316,7 @@ public sealed class RunGrain(
 
     /// <summary>The training itself, on its dedicated thread: loads the data and runs the engine. Static, so that
     /// it cannot reach grain state.</summary>
-    static RunResult Execute(RunConfig config, DatasetStore datasets, LatestProgress progress, CancellationToken cancel)
+    static RunResult Execute(RunConfig config, DatasetStore datasets, ICheckpointStore checkpoints, LatestProgress progress, CancellationToken cancel)
     {
         DatasetSplits? data = null;
         if (config.Method != RunMethod.Simulate)
@@ -232,7 +325,7 @@ public sealed class RunGrain(
             datasets.Ensure(config.Dataset, cancel: cancel);
             data = datasets.Load(config.Dataset);
         }
-        return RunExecutor.Execute(config, data, progress, cancel);
+        return RunExecutor.Execute(config, data, progress, cancel, checkpoints);
     }
 
     void ShowProgress(RunProgress? progress)

@@ -22,6 +22,9 @@ public sealed class RunRecord
     [Id(10)] public DateTime? StartedUtc { get; set; }
     [Id(11)] public DateTime? FinishedUtc { get; set; }
 
+    /// <summary>How many times a silo began training this run (resumptions after a silo failure included).</summary>
+    [Id(12)] public int Attempts { get; set; }
+
     public RunStatus ToStatus(string key) =>
         new(key, State, Phase, Progress, ImagesSeen, TrainLoss, Silo, Error, Outcome, StartedUtc, FinishedUtc);
 }

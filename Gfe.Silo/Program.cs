@@ -32,9 +32,10 @@ using var host = builder.Build();
 var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gfe.Silo");
 log.LogInformation(
     "GFE silo starting: cluster {ClusterId}/{ServiceId} ({Membership}), {Capabilities}, " +
-    "data in {DataDirectory}, silo port {SiloPort}, gateway port {GatewayPort}",
+    "data in {DataDirectory}, checkpoints in {CheckpointDirectory} (every {CheckpointEvery} batches unless a run says), " +
+    "silo port {SiloPort}, gateway port {GatewayPort}",
     options.ClusterId, options.ServiceId, Membership(options), capabilities,
-    Path.GetFullPath(options.DataDirectory), options.SiloPort, options.GatewayPort);
+    Path.GetFullPath(options.DataDirectory), options.CheckpointsIn, options.CheckpointEvery, options.SiloPort, options.GatewayPort);
 log.LogInformation("Silo metadata: {Metadata}",
     string.Join(", ", capabilities.ToMetadata(options.Metadata).OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")));
 if (ComputeDevice.Describe() is var device && device.StartsWith("unknown", StringComparison.Ordinal))

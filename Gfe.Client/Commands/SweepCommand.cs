@@ -16,6 +16,7 @@ public static class SweepCommand
         sweep.Subcommands.Add(CreateRun(terminal));
         sweep.Subcommands.Add(CreateValidate(terminal));
         sweep.Subcommands.Add(CreateListSettings(terminal));
+        foreach (var attach in SweepAttachCommands.Create(terminal)) sweep.Subcommands.Add(attach);
         return sweep;
     }
 

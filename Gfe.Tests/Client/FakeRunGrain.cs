@@ -25,7 +25,13 @@ public sealed class FakeRunGrain(string key, FakeRunGrains owner) : IRunGrain
         return Task.CompletedTask;
     }
 
-    public Task Cancel() => Task.CompletedTask;
+    public int Cancels { get; private set; }
+
+    public Task Cancel()
+    {
+        Cancels++;
+        return Task.CompletedTask;
+    }
 
     public Task<RunStatus> GetStatus()
     {

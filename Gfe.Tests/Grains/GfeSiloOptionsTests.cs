@@ -81,4 +81,13 @@ public sealed class GfeSiloOptionsTests
         Assert.Equal("lab-a", options.Metadata["zone"]);
         Assert.True(options.UsesRedis);
     }
+
+    [Fact]
+    public void Checkpoints_go_beside_the_data_directory_unless_a_directory_is_named()
+    {
+        Assert.Equal(Path.GetFullPath("/srv/gfe/checkpoints"), new GfeSiloOptions { DataDirectory = "/srv/gfe/data/" }.CheckpointsIn);
+        Assert.Equal(Path.GetFullPath("/shared/ckpt"), new GfeSiloOptions { DataDirectory = "/srv/gfe/data", CheckpointDirectory = "/shared/ckpt" }.CheckpointsIn);
+        Assert.Equal(GfeSiloOptions.DefaultCheckpointEvery, new GfeSiloOptions().CheckpointEvery);
+        Assert.Contains(new GfeSiloOptions { CheckpointEvery = -1 }.Problems(), p => p.StartsWith("CheckpointEvery must be 0 (off)"));
+    }
 }

@@ -21,15 +21,23 @@ public sealed class RunnerCluster : IAsyncLifetime
 
     public IClusterClient Client => Cluster.Client;
 
+    /// <summary>The silo's checkpoint directory (its interval stays the default, so only runs that set
+    /// checkpointEvery save checkpoints).</summary>
+    public string CheckpointDirectory => Path.Combine(dataDirectory, "checkpoints");
+
     /// <summary>The silo's job slots: <see cref="JobSlots.Granted"/> counts run executions.</summary>
     public JobSlots JobSlots => Cluster.Silos[0].ServiceProvider.GetRequiredService<JobSlots>();
+
+    /// <summary>The silo's "runs" grain storage, to play another activation writing a run's record.</summary>
+    public Orleans.Storage.IGrainStorage RunStorage =>
+        Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(RunGrain.StorageName);
 
     /// <summary>Deactivates a grain's activation as the silo would when collecting or shutting down.</summary>
     public Task Deactivate(IAddressable grain) => Cluster.DeactivateAsync(grain);
 
     public async Task InitializeAsync()
     {
-        var options = new GfeSiloOptions { Slots = Slots, DataDirectory = dataDirectory };
+        var options = new GfeSiloOptions { Slots = Slots, DataDirectory = dataDirectory, CheckpointDirectory = CheckpointDirectory };
         var builder = new InProcessTestClusterBuilder(1);
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((_, silo) => silo.AddGfeRunner(options));

@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Gfe.Tests.Cluster;
+
+/// <summary>
+/// A real gfe-silo process (the Gfe.Silo build of the same configuration as the tests) with redis clustering on free
+/// loopback ports. Its console lines are collected, so that a test can see what it trained even after it was killed.
+/// Dispose kills it if it still runs.
+/// </summary>
+sealed class SiloProcess : IDisposable
+{
+    readonly Process process;
+    readonly ConcurrentQueue<string> lines = new();
+
+    SiloProcess(Process process, string name, int siloPort)
+    {
+        this.process = process;
+        Name = name;
+        SiloPort = siloPort;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Name { get; }
+
+    public int SiloPort { get; }
+
+    /// <summary>Every console line so far (the silo logs at Information to standard error).</summary>
+    public IReadOnlyList<string> Lines => lines.ToArray();
+
+    public bool HasExited => process.HasExited;
+
+    /// <summary>The built gfe-silo.dll beside this test build: Gfe.Silo/bin/CONFIGURATION/TFM/ of the same checkout
+    /// (Gfe.Tests references Gfe.Silo, so building the tests builds it).</summary>
+    public static string? FindSiloAssembly()
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = output.Name;
+        var configuration = output.Parent?.Name;
+        var project = output.Parent?.Parent?.Parent;
+        if (configuration is null || project?.Parent is not { } root) return null;
+        var silo = Path.Combine(root.FullName, "Gfe.Silo", "bin", configuration, framework, "gfe-silo.dll");
+        return File.Exists(silo) ? silo : null;
+    }
+
+    public static SiloProcess Start(string name, RedisServer redis, string directory, params string[] settings)
+    {
+        var assembly = FindSiloAssembly() ?? throw new InvalidOperationException("gfe-silo.dll is not built beside the tests");
+        int siloPort = FreePort(), gatewayPort = FreePort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Directory.CreateDirectory(Path.Combine(directory, name)).FullName,
+        };
+        start.ArgumentList.Add(assembly);
+        foreach (var argument in new[]
+                 {
+                     "--Clustering", "redis", "--Redis", redis.Endpoint, "--SiloPort", siloPort.ToString(),
+                     "--GatewayPort", gatewayPort.ToString(), "--LogDirectory", Path.Combine(directory, name, "logs"),
+                 }.Concat(settings))
+            start.ArgumentList.Add(argument);
+        start.Environment["GFE_RedisPassword"] = RedisServer.Password;
+        start.Environment["OMP_NUM_THREADS"] = "1";
+        var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start dotnet gfe-silo.dll");
+        return new SiloProcess(process, name, siloPort);
+    }
+
+    /// <summary>Waits for the silo's "ready" line; throws with its output if it exits or the limit passes first.</summary>
+    public async Task WaitUntilReady(TimeSpan limit)
+    {
+        var until = DateTime.UtcNow + limit;
+        while (!Lines.Any(l => l.Contains("GFE silo ready", StringComparison.Ordinal)))
+        {
+            if (process.HasExited || DateTime.UtcNow > until)
+                throw new InvalidOperationException($"silo {Name} did not become ready:\n{string.Join('\n', Lines)}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>SIGKILL: the silo gets no chance to leave the membership or save anything.</summary>
+    public void Kill()
+    {
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit(10_000);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!process.HasExited) Kill();
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+        process.Dispose();
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
