@@ -43,7 +43,7 @@ public sealed class PlainSweepView(TextWriter output)
     {
         var running = progress.Runs.Where(r => r.Status.State == RunState.Running).ToList();
         if (running.Count == 0) return "";
-        var shown = running.Take(RunsShown).Select(r => $"{r.Run.Key} {r.Status.Phase} {r.Status.Progress.ToString("P0", CultureInfo.InvariantCulture)}");
+        var shown = running.Take(RunsShown).Select(r => $"{r.Run.Key} {r.Status.Phase} {Math.Round(100 * r.Status.Progress).ToString(CultureInfo.InvariantCulture)}%");
         var more = running.Count > RunsShown ? $", +{running.Count - RunsShown} more" : "";
         return " | " + string.Join(", ", shown) + more;
     }

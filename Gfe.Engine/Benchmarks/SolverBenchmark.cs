@@ -4,6 +4,7 @@ using Gfe.Engine.Data;
 using Gfe.Engine.Losses;
 using Gfe.Engine.Models;
 using Gfe.Engine.Runs;
+using Gfe.Engine.Flows;
 using Gfe.Engine.Solvers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -34,7 +35,23 @@ public static class SolverBenchmark
             new AmdOptions { Tau = tau, Mode = AmdMode.PerSample, Passes = AmdPasses.ReuseProbe }),
         Amd("amd-per-sample-recompute", "AMD per-sample, forward-only probe, forward+backward again when needed",
             new AmdOptions { Tau = tau, Mode = AmdMode.PerSample, Passes = AmdPasses.Recompute }),
+        Flow("rk4", "GFE fixed-grid RK4 flow (3/8 rule), linear grid of 100 points, tau = 1e4",
+            (decoder, images, z0) => new GradientFlow(TimeGrid.From(new FlowOptions())).Solve(decoder, images, z0)),
+        Flow("nesterov", "second-order Nesterov flow on the same RK4 grid",
+            (decoder, images, z0) => new NesterovFlow(TimeGrid.From(new FlowOptions()), new FlowOptions().NesterovEps).Solve(decoder, images, z0)),
     ];
+
+    /// <summary>A fixed-grid flow: every one of its 4(N - 1) stages is one forward and one input-gradient backward.</summary>
+    static LatentSolverEntry Flow(string name, string description, Func<Decoder, Tensor, Tensor, LatentTrajectory> solve)
+    {
+        long stages = 4L * (new FlowOptions().Points - 1);
+        return new(name, description, (decoder, images, z0) =>
+        {
+            var trajectory = solve(decoder, images, z0);
+            long rows = stages * images.shape[0];
+            return new LatentEncoding(trajectory.Final, stages, rows, rows);
+        });
+    }
 
     static LatentSolverEntry Amd(string name, string description, AmdOptions options)
     {
