@@ -59,12 +59,7 @@ public sealed class DataFetcher(IReadOnlyList<IDataSource> sources)
     {
         var files = DatasetLayout.TryLocate(staging, out var missing)
             ?? throw new DataException($"it delivered no {string.Join(", ", missing)}.");
-        int trainCount = IdxFile.Validate(files.TrainImages, files.TrainLabels);
-        int testCount = IdxFile.Validate(files.TestImages, files.TestLabels);
-        int[] counts = [trainCount, trainCount, testCount, testCount];
-        var entries = files.Files
-            .Select((path, i) => new ManifestFile(Path.GetFileName(path), FileDigest.Sha256(path), counts[i]))
-            .ToArray();
+        var entries = ManifestFile.Describe(files);
         foreach (var path in files.Files)
             File.Move(path, Path.Combine(datasetDirectory, Path.GetFileName(path)), overwrite: true);
         var manifest = new DatasetManifest(dataset, fetched.Source, FetchedByGfe: true, DateTimeOffset.UtcNow, entries, fetched.Notes);

@@ -134,12 +134,7 @@ public sealed class DatasetStore
     {
         var files = Locate(info, folder);
         if (manifest is not null) return Verify(files, manifest, folder);
-        int trainCount = IdxFile.Validate(files.TrainImages, files.TrainLabels);
-        int testCount = IdxFile.Validate(files.TestImages, files.TestLabels);
-        int[] counts = [trainCount, trainCount, testCount, testCount];
-        var entries = files.Files
-            .Select((path, i) => new ManifestFile(Path.GetFileName(path), FileDigest.Sha256(path), counts[i]))
-            .ToArray();
+        var entries = ManifestFile.Describe(files);
         var created = new DatasetManifest(info.Name, $"files placed in {folder}", FetchedByGfe: false,
             DateTimeOffset.UtcNow, entries, "Found in the data directory; not fetched by gfe, so never replaced by it.");
         try
