@@ -12,6 +12,9 @@ public static class LineChart
     public const int Width = 900;
     public const int Height = 560;
 
+    /// <summary>Lines with at most this many points are drawn with a dot at each point.</summary>
+    const int MarkedPoints = 40;
+
     const float Left = 80, Right = 24, Top = 44, Bottom = 60;
 
     /// <summary>Distinct and still distinct in grey print: blue, orange, green, red, purple, brown, pink, grey.</summary>
@@ -92,11 +95,12 @@ public static class LineChart
             line.MoveTo(X(points[0].X), Y(points[0].Y));
             foreach (var (x, y) in points.Skip(1)) line.LineTo(X(x), Y(y));
             canvas.DrawPath(line, stroke);
-            // A single point (e.g. one evaluation) would be invisible as a path.
-            if (points.Count == 1)
+            // Sparse lines (evaluation curves) get a dot per point: a single point would be invisible as a path, and
+            // the dots show where the evaluations were.
+            if (points.Count <= MarkedPoints)
             {
                 using var dot = new SKPaint { Color = stroke.Color, IsAntialias = true };
-                canvas.DrawCircle(X(points[0].X), Y(points[0].Y), 3, dot);
+                foreach (var (x, y) in points) canvas.DrawCircle(X(x), Y(y), 3.5f, dot);
             }
         }
         canvas.Restore();
