@@ -29,7 +29,7 @@ public static class ReportCommand
 
     public static int Execute(string directory, Terminal terminal)
     {
-        ResultsReport.Written written;
+        WrittenReport written;
         try
         {
             written = ResultsReport.Write(directory);
@@ -45,8 +45,7 @@ public static class ReportCommand
             return ExitCodes.RunsFailed;
         }
 
-        int completedRows = written.Pivot.Rows.Count;
-        terminal.Output.WriteLine($"{Path.Combine(directory, ResultsWriter.TableMarkdownFile)}, {ResultsWriter.TableCsvFile}: {completedRows} table rows");
+        terminal.Output.WriteLine($"{Path.Combine(directory, ResultsWriter.TableMarkdownFile)}, {ResultsWriter.TableCsvFile}: {written.Pivot.Rows.Count} table rows");
         foreach (var figure in written.Figures) terminal.Output.WriteLine(figure);
         if (written.Figures.Count == 0) terminal.Output.WriteLine("no figures: no completed run has a curve in curves.csv");
         return ExitCodes.Success;

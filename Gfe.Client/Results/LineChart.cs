@@ -108,13 +108,7 @@ public static class LineChart
         DrawLegend(canvas, plot, lines, font, ink);
         if (lines.Count == 0) canvas.DrawText("no data", plot.MidX, plot.MidY, SKTextAlign.Center, titleFont, ink);
 
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        // Written beside and renamed, so that a viewer never opens half a file.
-        var temporary = path + ".tmp";
-        using (var file = File.Create(temporary))
-            data.SaveTo(file);
-        File.Move(temporary, path, overwrite: true);
+        PngFile.Write(path, bitmap);
     }
 
     static void DrawLegend(SKCanvas canvas, SKRect plot, IReadOnlyList<ChartSeries> lines, SKFont font, SKPaint ink)

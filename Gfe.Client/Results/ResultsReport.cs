@@ -9,13 +9,10 @@ namespace Gfe.Client.Results;
 /// </summary>
 public static class ResultsReport
 {
-    /// <summary>What the report wrote: the pivot and the figure files.</summary>
-    public sealed record Written(ResultPivot Pivot, IReadOnlyList<string> Figures);
-
     /// <summary>Reads the folder's result files and writes the tables and figures; the table's title is the sweep
     /// name and description (from manifest.json when not given, else the folder name).</summary>
     /// <exception cref="ResultsFileException">runs.csv or curves.csv is missing or malformed.</exception>
-    public static Written Write(string directory, string? name = null, string? description = null)
+    public static WrittenReport Write(string directory, string? name = null, string? description = null)
     {
         if (!Directory.Exists(directory))
             throw new ResultsFileException($"{directory}: no such results folder", missing: true);
@@ -27,7 +24,7 @@ public static class ResultsReport
         ResultsWriter.WriteTableMarkdown(Path.Combine(directory, ResultsWriter.TableMarkdownFile), name, description ?? "", pivot);
         ResultsWriter.WriteTableCsv(Path.Combine(directory, ResultsWriter.TableCsvFile), pivot);
         var figures = CurveFigures.Write(Path.Combine(directory, CurveFigures.Folder), runs, curves);
-        return new Written(pivot, figures);
+        return new WrittenReport(pivot, figures);
     }
 
     /// <summary>The sweep's name and description from manifest.json; the folder's name when there is none.</summary>
