@@ -120,7 +120,7 @@ public static class SweepRunCommand
             {
                 ResultsWriter.Write(resultsDirectory, sweep, outcome);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ResultsFileException)
             {
                 terminal.Error.WriteLine($"error: cannot write the results to {resultsDirectory}: {e.Message}");
                 return ExitCodes.RunsFailed;

@@ -43,12 +43,6 @@ public static class ReconstructionPicture
         using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque));
         for (int y = 0; y < height; y++)   // row by row: Skia may pad rows beyond the width
             System.Runtime.InteropServices.Marshal.Copy(grey, y * width, bitmap.GetPixels() + y * bitmap.RowBytes, width);
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        // Written beside and renamed, so that a viewer never opens half a file.
-        var temporary = path + ".tmp";
-        using (var file = File.Create(temporary))
-            data.SaveTo(file);
-        File.Move(temporary, path, overwrite: true);
+        PngFile.Write(path, bitmap);
     }
 }

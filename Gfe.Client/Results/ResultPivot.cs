@@ -1,6 +1,4 @@
-using Gfe.Abstractions;
 using Gfe.Client.Running;
-using Gfe.Engine.Runs;
 
 namespace Gfe.Client.Results;
 
@@ -22,34 +20,35 @@ public sealed record ResultPivot(
 
     static readonly string[] LeadingRowSettings = ["dataset", "trainSize"];
 
-    public static ResultPivot Build(IEnumerable<RunRecord> records)
+    /// <summary>The pivot of a sweep that has just run: the same table as from its runs.csv.</summary>
+    public static ResultPivot Build(IEnumerable<RunRecord> records) => Build(records.Select(RunRow.From));
+
+    public static ResultPivot Build(IEnumerable<RunRow> runs)
     {
-        var completed = records
-            .Where(r => r.Status.State == RunState.Completed && r.Status.Outcome is not null)
-            .ToList();
+        var completed = runs.Where(r => r.IsCompleted).ToList();
 
-        string Setting(RunRecord r, string name) => r.Run.Spec.Settings.GetValueOrDefault(name, "");
-
-        var varying = RunParameters.All
-            .Select(p => p.Name)
+        // The settings in column order; a runs.csv from another gfe version may have other settings than this one.
+        var varying = completed
+            .SelectMany(r => r.Settings.Select(kv => kv.Key))
+            .Distinct()
             .Where(name => !NotRowSettings.Contains(name) && !LeadingRowSettings.Contains(name))
-            .Where(name => completed.Select(r => Setting(r, name)).Distinct().Count() > 1);
+            .Where(name => completed.Select(r => r.Setting(name)).Distinct().Count() > 1);
         List<string> rowSettings = [.. LeadingRowSettings, .. varying];
 
-        var evaluations = OrderEvaluations(completed.SelectMany(r => r.Status.Outcome!.TestLoss.Keys));
+        var evaluations = OrderEvaluations(completed.SelectMany(r => r.TestLoss.Keys));
 
         // GroupBy keeps the order in which rows first appear, i.e. the order of the sweep file.
         var rows = completed
-            .GroupBy(r => string.Join("\n", rowSettings.Select(name => Setting(r, name))))
+            .GroupBy(r => string.Join("\n", rowSettings.Select(r.Setting)))
             .Select(group =>
             {
                 var first = group.First();
-                var settings = rowSettings.Select(name => KeyValuePair.Create(name, Setting(first, name))).ToList();
+                var settings = rowSettings.Select(name => KeyValuePair.Create(name, first.Setting(name))).ToList();
                 var cells = new Dictionary<string, PivotCell>();
                 foreach (var evaluation in evaluations)
                 {
                     var values = group
-                        .Select(r => r.Status.Outcome!.TestLoss.TryGetValue(evaluation, out var loss) ? (double?)loss : null)
+                        .Select(r => r.TestLoss.TryGetValue(evaluation, out var loss) ? (double?)loss : null)
                         .OfType<double>()
                         .ToList();
                     if (values.Count > 0) cells[evaluation] = PivotCell.Of(values);

@@ -13,8 +13,8 @@ namespace Gfe.Client.Results;
 
 /// <summary>
 /// Writes the result files of a sweep into results/&lt;name&gt;/: runs.csv (one row per run, failed and unfinished
-/// ones included), curves.csv (train loss against images seen and time), table.md and table.csv (the pivot of
-/// completed runs) and manifest.json. The formats are described in docs/sweep-files.md.
+/// ones included), curves.csv (train loss against images seen and time), manifest.json, and then, through
+/// <see cref="ResultsReport"/>, table.md and table.csv (the pivot of completed runs) and the figures in plots/. The formats are described in docs/sweep-files.md.
 /// </summary>
 public static class ResultsWriter
 {
@@ -33,11 +33,10 @@ public static class ResultsWriter
         Directory.CreateDirectory(directory);
         WriteRuns(Path.Combine(directory, RunsFile), outcome.Runs);
         WriteCurves(Path.Combine(directory, CurvesFile), outcome.Runs);
-        var pivot = ResultPivot.Build(outcome.Runs);
-        WriteTableMarkdown(Path.Combine(directory, TableMarkdownFile), sweep, pivot);
-        WriteTableCsv(Path.Combine(directory, TableCsvFile), pivot);
         WriteManifest(Path.Combine(directory, ManifestFile), sweep, outcome);
         WriteReconstructions(Path.Combine(directory, ReconstructionsFolder), outcome.Runs);
+        // The tables and figures come from the files just written, by the same code as 'gfe report'.
+        ResultsReport.Write(directory, sweep.Name, sweep.Description);
     }
 
     /// <summary>One PNG per run that returned reconstructions: &lt;folder&gt;/&lt;run key&gt;.png (Figure 3).</summary>
@@ -127,11 +126,14 @@ public static class ResultsWriter
     }
 
     /// <summary>The pivot as the paper prints it: cells "mean ± std (n=…)", test loss per image.</summary>
-    public static void WriteTableMarkdown(string path, SweepFile sweep, ResultPivot pivot)
+    public static void WriteTableMarkdown(string path, SweepFile sweep, ResultPivot pivot) =>
+        WriteTableMarkdown(path, sweep.Name, sweep.Description, pivot);
+
+    public static void WriteTableMarkdown(string path, string name, string description, ResultPivot pivot)
     {
         var text = new StringBuilder();
-        text.Append($"# {sweep.Name}\n\n");
-        if (sweep.Description.Length > 0) text.Append($"{sweep.Description.Trim()}\n\n");
+        text.Append($"# {name}\n\n");
+        if (description.Length > 0) text.Append($"{description.Trim()}\n\n");
         if (pivot.Rows.Count == 0)
         {
             text.Append("No run completed.\n");

@@ -106,6 +106,33 @@ public sealed class ResultsWriterTests : IDisposable
     }
 
     [Fact]
+    public void Write_EndsWithTheReport_SoItsTableIsTheOneGfeReportRemakes()
+    {
+        var (sweep, outcome) = HandMadeSweep();
+        ResultsWriter.Write(directory, sweep, outcome);
+
+        var tablePath = Path.Combine(directory, ResultsWriter.TableCsvFile);
+        var table = File.ReadAllText(tablePath);
+        Assert.Equal(
+            ["mnist.n480.train-loss-vs-images.png", "mnist.n480.train-loss-vs-seconds.png", "mnist.n960.train-loss-vs-images.png", "mnist.n960.train-loss-vs-seconds.png"],
+            Directory.GetFiles(Path.Combine(directory, CurveFigures.Folder)).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        File.Delete(tablePath);
+
+        var report = ResultsReport.Write(directory);
+
+        Assert.Equal(table, File.ReadAllText(tablePath));
+        // The pivot of the runs in memory and the pivot of runs.csv read back are the same, to the last bit.
+        var fromRuns = ResultPivot.Build(outcome.Runs);
+        Assert.Equal(fromRuns.RowSettings, report.Pivot.RowSettings);
+        Assert.Equal(fromRuns.Rows.Count, report.Pivot.Rows.Count);
+        foreach (var (expected, actual) in fromRuns.Rows.Zip(report.Pivot.Rows))
+        {
+            Assert.Equal(expected.Settings, actual.Settings);
+            Assert.Equal(expected.Cells.OrderBy(c => c.Key), actual.Cells.OrderBy(c => c.Key));
+        }
+    }
+
+    [Fact]
     public void TableMarkdown_PrintsCellsAsThePaperDoes()
     {
         var (sweep, outcome) = HandMadeSweep();

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using Gfe.Client.Results;
+
+namespace Gfe.Client.Commands;
+
+/// <summary>
+/// <c>gfe report</c>: remake the tables and figures of a results folder from its runs.csv and curves.csv, offline
+/// (e.g. a folder copied from a cluster machine).
+/// </summary>
+public static class ReportCommand
+{
+    public static Command Create(Terminal terminal)
+    {
+        var folder = new Argument<string>("results")
+        {
+            Description = "A results folder of 'gfe sweep run' (results/<sweep name>/) holding runs.csv and curves.csv.",
+        };
+        var command = new Command("report", """
+            Write the result tables and figures of a results folder from its runs.csv and curves.csv, without a cluster:
+            table.md and table.csv (Table 1: mean ± std of the test loss over seeds), and PNG figures in plots/: per
+            dataset and trainSize the train loss, and the evaluation curves when the runs had evalEvery, against
+            training images seen and against training seconds, one line per method (mean over seeds).
+            Exit codes: 0 written, 2 a file is malformed, 3 the folder or a file is missing.
+            """);
+        command.Arguments.Add(folder);
+        command.SetAction(parse => Execute(parse.GetValue(folder)!, terminal));
+        return command;
+    }
+
+    public static int Execute(string directory, Terminal terminal)
+    {
+        WrittenReport written;
+        try
+        {
+            written = ResultsReport.Write(directory);
+        }
+        catch (ResultsFileException e)
+        {
+            terminal.Error.WriteLine($"error: {e.Message}");
+            return e.Missing ? ExitCodes.Unavailable : ExitCodes.InvalidInput;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            terminal.Error.WriteLine($"error: cannot write the report into {directory}: {e.Message}");
+            return ExitCodes.RunsFailed;
+        }
+
+        terminal.Output.WriteLine($"{Path.Combine(directory, ResultsWriter.TableMarkdownFile)}, {ResultsWriter.TableCsvFile}: {written.Pivot.Rows.Count} table rows");
+        foreach (var figure in written.Figures) terminal.Output.WriteLine(figure);
+        if (written.Figures.Count == 0) terminal.Output.WriteLine("no figures: no completed run has a curve in curves.csv");
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,9 @@
+namespace Gfe.Client.Results;
+
+/// <summary>A result file (runs.csv, curves.csv) that is missing or not in the format gfe writes; the message names
+/// the file and, where it can, the row and column.</summary>
+public sealed class ResultsFileException(string message, bool missing = false) : Exception(message)
+{
+    /// <summary>True when the file is absent (rather than malformed).</summary>
+    public bool Missing { get; } = missing;
+}
