@@ -60,7 +60,7 @@ public static class DatasetFetcher
             terminal.Error.WriteLine("interrupted while fetching data");
             return ExitCodes.Interrupted;
         }
-        catch (Exception e) when (e is DataException or IOException or UnauthorizedAccessException or NotImplementedException)
+        catch (Exception e) when (e is DataException or IOException or UnauthorizedAccessException)
         {
             terminal.Error.WriteLine($"error: data in {store.Directory}: {e.Message}");
             return ExitCodes.Unavailable;

@@ -40,15 +40,7 @@ public static class AutoencoderRun
 
         var training = TrainingLoop.Run(autoencoder,
             images => ReconstructionLoss.BatchSum(autoencoder.forward(images), images),
-            inputs.Train, config, inputs.Device, progress, cancel, new TrainingExtras
-            {
-                Evaluate = Evaluate,
-                Checkpoints = checkpoints,
-                RunKey = RunKey.For(config),
-                DataProvenance = inputs.Provenance,
-                Generator = generator,
-                TrainAmd = new AmdTally(),
-            });
+            inputs.Train, config, inputs.Device, progress, cancel, TrainingExtras.ForRun(config, inputs, generator, checkpoints, Evaluate));
 
         // The encoder pass is cheap next to AMD, so it gets the first tenth of the test progress.
         void Report(double fraction) =>

@@ -64,15 +64,7 @@ public static class FlowRun
                 return loss;
             var flowIntegral = AdjointGradient.FlowIntegral(decoder, images, trajectory, grid.Alpha, config.Flow.AdjointStepper);
             return AdjointGradient.WithFlowCorrection(loss, decoder, flowIntegral);
-        }, inputs.Train, config, inputs.Device, progress, cancel, new TrainingExtras
-        {
-            Evaluate = Evaluate,
-            Checkpoints = checkpoints,
-            RunKey = RunKey.For(config),
-            DataProvenance = inputs.Provenance,
-            Generator = generator,
-            TrainAmd = new AmdTally(),
-        });
+        }, inputs.Train, config, inputs.Device, progress, cancel, TrainingExtras.ForRun(config, inputs, generator, checkpoints, Evaluate));
 
         var testClock = Stopwatch.StartNew();
         double testLoss = TestEvaluation.MeanLoss(inputs.Test, config.TestBatchSize,

@@ -53,15 +53,7 @@ public static class GfeAmdRun
             using var path = recorder.ToTrajectory();
             var flowIntegral = AdjointGradient.FlowIntegral(decoder, images, path, _ => 1.0, config.Flow.AdjointStepper);
             return AdjointGradient.WithFlowCorrection(loss, decoder, flowIntegral);
-        }, inputs.Train, config, inputs.Device, progress, cancel, new TrainingExtras
-        {
-            Evaluate = Evaluate,
-            Checkpoints = checkpoints,
-            RunKey = RunKey.For(config),
-            DataProvenance = inputs.Provenance,
-            Generator = generator,
-            TrainAmd = trainAmd,
-        });
+        }, inputs.Train, config, inputs.Device, progress, cancel, TrainingExtras.ForRun(config, inputs, generator, checkpoints, Evaluate, trainAmd));
 
         var testClock = Stopwatch.StartNew();
         var (testLoss, testAmd) = TestEvaluation.AmdLoss(decoder, solver, inputs.Test, config, generator, inputs.Device,

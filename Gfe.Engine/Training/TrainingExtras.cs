@@ -12,6 +12,20 @@ public sealed record TrainingExtras
 {
     public static TrainingExtras None { get; } = new();
 
+    /// <summary>What every run hands its training loop: its evaluation, checkpoint store, key, data provenance,
+    /// generator, and the tally its batch loss adds AMD work to (a fresh one when it does no AMD).</summary>
+    public static TrainingExtras ForRun(
+        RunConfig config, RunInputs inputs, Generator generator, ICheckpointStore? checkpoints,
+        Func<IReadOnlyDictionary<string, double>> evaluate, AmdTally? trainAmd = null) => new()
+    {
+        Evaluate = evaluate,
+        Checkpoints = checkpoints,
+        RunKey = Runs.RunKey.For(config),
+        DataProvenance = inputs.Provenance,
+        Generator = generator,
+        TrainAmd = trainAmd ?? new AmdTally(),
+    };
+
     /// <summary>The test loss of the model as it stands, by evaluation name; called every evalEvery images. It must
     /// not advance <see cref="Generator"/>, so that training is the same with and without a curve.</summary>
     public Func<IReadOnlyDictionary<string, double>>? Evaluate { get; init; }
