@@ -13,6 +13,9 @@ public sealed class NesterovFlow(TimeGrid grid, double eps)
 {
     public TimeGrid Grid => grid;
 
+    /// <summary>eps in the friction 3/(t + eps).</summary>
+    public double Eps => eps;
+
     public LatentTrajectory Solve(Decoder decoder, Tensor images, Tensor z0) =>
         Solve(z => LatentGradient.Of(decoder, images, z), z0);
 
@@ -23,14 +26,7 @@ public sealed class NesterovFlow(TimeGrid grid, double eps)
     public LatentTrajectory Solve(Func<Tensor, Tensor> gradient, Tensor z0)
     {
         int size = (int)z0.shape[1];
-        Tensor Derivative(double t, Tensor state)
-        {
-            var z = state[.., ..size];
-            var m = state[.., size..];
-            // At t = 0 the friction is finite only because of eps; there m = 0 (the flow starts at rest), so it adds 0.
-            var dm = m * (-3.0 / (t + eps)) - gradient(z) * grid.Alpha(t);
-            return torch.cat([m, dm], 1);
-        }
+        Tensor Derivative(double t, Tensor state) => Slope(gradient, t, state);
 
         var times = grid.Times;
         var states = new List<Tensor>();
@@ -51,4 +47,21 @@ public sealed class NesterovFlow(TimeGrid grid, double eps)
         }
         return new LatentTrajectory(times, states, slopes);
     }
+
+    /// <summary>
+    /// The right-hand side F(t, (z, m)) = (m, -3/(t + eps) m - alpha(t) grad l(z)) on the stacked [B, 40] state.
+    /// Public so that <see cref="NesterovAdjoint"/> recomputes the RK4 stages exactly as the solve made them.
+    /// </summary>
+    public Tensor Slope(Func<Tensor, Tensor> gradient, double t, Tensor state)
+    {
+        int size = (int)state.shape[1] / 2;
+        var z = state[.., ..size];
+        var m = state[.., size..];
+        // At t = 0 the friction is finite only because of eps; there m = 0 (the flow starts at rest), so it adds 0.
+        var dm = m * -Friction(t) - gradient(z) * grid.Alpha(t);
+        return torch.cat([m, dm], 1);
+    }
+
+    /// <summary>The friction coefficient 3/(t + eps).</summary>
+    public double Friction(double t) => 3.0 / (t + eps);
 }

@@ -14,7 +14,8 @@ namespace Gfe.Engine.Training;
 /// <summary>
 /// A GFE run with a fixed-grid flow (engine-spec §3a, §3b): gfe-rk4 (GradientFlow) or gfe-nesterov (NesterovFlow).
 /// For each batch, encode the images by the flow through the current decoder and take one RMSprop step on
-/// L = sum_i l_i(D(z*)), with the approximate gradient (z* constant) or the exact adjoint gradient (§3d). Then encode
+/// L = sum_i l_i(D(z*)), with the approximate gradient (z* constant) or the exact adjoint gradient (§3d;
+/// AdjointGradient for gfe-rk4, NesterovAdjoint for gfe-nesterov). Then encode
 /// the test images with the same flow through the trained decoder and report the mean loss.
 /// </summary>
 public static class FlowRun
@@ -24,9 +25,6 @@ public static class FlowRun
         ICheckpointStore? checkpoints = null)
     {
         if (TimeGrid.Problem(config.Flow) is { } problem) throw new RunFailedException(problem);
-        if (config.Method == RunMethod.GfeNesterov && config.Gradient == GradientMode.Adjoint)
-            throw new RunFailedException(
-                "gradient=adjoint is not available for gfe-nesterov (its adjoint has a (z, m) state); use gradient=approximate");
         var inputs = RunInputs.Prepare(config, data);
         torch.set_num_threads(1);   // one thread per run: runs go side by side (platform.md §1.4)
         using var generator = new Generator((ulong)config.Seed, torch.CPU);
@@ -62,7 +60,10 @@ public static class FlowRun
             var loss = ReconstructionLoss.BatchSum(decoder.forward(trajectory.Final), images);
             if (config.Gradient == GradientMode.Approximate)
                 return loss;
-            var flowIntegral = AdjointGradient.FlowIntegral(decoder, images, trajectory, grid.Alpha, config.Flow.AdjointStepper);
+            // The Nesterov adjoint is the discrete one, exact for its RK4 steps, so adjoint.stepper does not apply to it.
+            var flowIntegral = config.Method == RunMethod.GfeNesterov
+                ? NesterovAdjoint.FlowIntegral(decoder, images, trajectory, nesterovFlow)
+                : AdjointGradient.FlowIntegral(decoder, images, trajectory, grid.Alpha, config.Flow.AdjointStepper);
             return AdjointGradient.WithFlowCorrection(loss, decoder, flowIntegral);
         }, inputs.Train, config, inputs.Device, progress, cancel, TrainingExtras.ForRun(config, inputs, generator, checkpoints, Evaluate));
 
