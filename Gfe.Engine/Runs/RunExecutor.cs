@@ -22,8 +22,6 @@ public static class RunExecutor
         return config.Method switch
         {
             RunMethod.Simulate => Simulation.Run(config, progress, cancel, checkpoints),
-            RunMethod.GfeAmd when config.Gradient == GradientMode.Adjoint && config.Amd.Mode == AmdMode.PerSample =>
-                throw new RunFailedException("gradient=adjoint needs amd.mode=batch: per-sample AMD has no shared time line"),
             RunMethod.GfeAmd => GfeAmdRun.Execute(config, data, progress, cancel, checkpoints),
             RunMethod.GfeRk4 or RunMethod.GfeNesterov => FlowRun.Execute(config, data, progress, cancel, checkpoints),
             RunMethod.Ae => AutoencoderRun.Execute(config, data, progress, cancel, checkpoints),

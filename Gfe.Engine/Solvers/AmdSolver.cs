@@ -54,10 +54,12 @@ public sealed class AmdSolver
     /// Encodes <paramref name="images"/> [B, 784] by flowing from <paramref name="z0"/> [B, 20] through the
     /// <paramref name="decoder"/>'s loss landscape. <paramref name="trace"/>, if given, sees every trial (per-sample
     /// mode: every image's trial, with <see cref="AmdTrial.Sample"/> set). <paramref name="trajectory"/>, if given,
-    /// receives z0 and every accepted point (batch-coupled mode only), for the exact adjoint gradient.
+    /// receives z0 and every accepted point (batch-coupled mode), for the exact adjoint gradient; in per-sample mode,
+    /// where every image has a time line of its own, <paramref name="sampleTrajectories"/> (one per image) receive
+    /// each image's start [1, 20] and accepted points.
     /// </summary>
     public AmdSolution Solve(Decoder decoder, Tensor images, Tensor z0, Action<AmdTrial>? trace = null,
-        TrajectoryRecorder? trajectory = null)
+        TrajectoryRecorder? trajectory = null, IReadOnlyList<TrajectoryRecorder>? sampleTrajectories = null)
     {
         // Shape mistakes would otherwise surface as a native abort inside the decoder (platform.md §1.3).
         if (images.dim() != 2 || images.shape[1] != ImageSet.ImageSize)
@@ -66,9 +68,11 @@ public sealed class AmdSolver
             throw new ArgumentException($"AMD z0 must be [{images.shape[0]}, {Decoder.LatentSize}], not [{string.Join(", ", z0.shape)}]", nameof(z0));
         if (images.shape[0] == 0) throw new ArgumentException("AMD needs at least one image", nameof(images));
         if (trajectory is not null && options.Mode == AmdMode.PerSample)
-            throw new ArgumentException("per-sample AMD has one time line per image; a trajectory needs amd.mode=batch", nameof(trajectory));
+            throw new ArgumentException("per-sample AMD has one time line per image: record it with sampleTrajectories", nameof(trajectory));
+        if (sampleTrajectories is not null && (options.Mode != AmdMode.PerSample || sampleTrajectories.Count != images.shape[0]))
+            throw new ArgumentException("sampleTrajectories needs amd.mode=per-sample and one recorder per image", nameof(sampleTrajectories));
         return options.Mode == AmdMode.PerSample
-            ? SolvePerSample(decoder, images, z0, trace)
+            ? SolvePerSample(decoder, images, z0, trace, sampleTrajectories)
             : SolveBatchCoupled(decoder, images, z0, trace, trajectory);
     }
 
@@ -175,7 +179,8 @@ public sealed class AmdSolver
     /// convergence and fallback. A round carries only the images still flowing (not converged, t &lt; tau) through
     /// the decoder, gathered into one smaller batch, so finished images cost nothing.
     /// </summary>
-    AmdSolution SolvePerSample(Decoder decoder, Tensor images, Tensor z0, Action<AmdTrial>? trace)
+    AmdSolution SolvePerSample(Decoder decoder, Tensor images, Tensor z0, Action<AmdTrial>? trace,
+        IReadOnlyList<TrajectoryRecorder>? sampleTrajectories)
     {
         using var solveScope = torch.NewDisposeScope();
         double tau = options.Tau;
@@ -187,6 +192,9 @@ public sealed class AmdSolver
         // so it must not share storage with the caller's z0.
         var z = z0.detach().clone();
         var (g, loss, _) = LossAndGradient(decoder, images, z);
+        if (sampleTrajectories is not null)
+            for (int i = 0; i < count; i++)
+                sampleTrajectories[i].Add(0, z.narrow(0, i, 1));
 
         var time = new double[count];
         var dt = Enumerable.Repeat(options.DtStart, count).ToArray();
@@ -270,6 +278,7 @@ public sealed class AmdSolver
                     loss[i] = loss1[r];
                     acceptedRows.Add(r);
                     acceptedGradientRows.Add(gradientRow[r]);
+                    sampleTrajectories?[i].Add(time[i], z1.narrow(0, r, 1));
                     if ((tau - time[i]) / tau <= options.MonitorFraction)
                     {
                         monitoredLoss = loss1[r];

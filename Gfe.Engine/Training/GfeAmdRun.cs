@@ -43,16 +43,13 @@ public static class GfeAmdRun
         var training = TrainingLoop.Run(decoder, images =>
         {
             var z0 = LatentStart.Draw(config.Z0, images.shape[0], generator, inputs.Device);
-            var recorder = config.Gradient == GradientMode.Adjoint ? new TrajectoryRecorder() : null;
-            var solution = solver.Solve(decoder, images, z0, trajectory: recorder);   // z* comes back detached
-            trainAmd.Add(solution.Statistics);
-            var loss = ReconstructionLoss.BatchSum(decoder.forward(solution.Latent), images);
-            if (recorder is null)
-                return loss;
-            // The exact adjoint over AMD's accepted points, with alpha = 1 (AMD's step takes alpha's role).
-            using var path = recorder.ToTrajectory();
-            var flowIntegral = AdjointGradient.FlowIntegral(decoder, images, path, _ => 1.0, config.Flow.AdjointStepper);
-            return AdjointGradient.WithFlowCorrection(loss, decoder, flowIntegral);
+            if (config.Gradient == GradientMode.Approximate)
+            {
+                var solution = solver.Solve(decoder, images, z0);   // z* comes back detached
+                trainAmd.Add(solution.Statistics);
+                return ReconstructionLoss.BatchSum(decoder.forward(solution.Latent), images);
+            }
+            return AmdAdjoint.Loss(decoder, solver, images, z0, trainAmd, config.Flow.AdjointStepper);
         }, inputs.Train, config, inputs.Device, progress, cancel, TrainingExtras.ForRun(config, inputs, generator, checkpoints, Evaluate, trainAmd));
 
         var testClock = Stopwatch.StartNew();

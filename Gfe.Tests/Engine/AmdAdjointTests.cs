@@ -37,14 +37,47 @@ public class AmdAdjointTests
     }
 
     [Fact]
-    public void PerSampleAmdRefusesToRecordAPath()
+    public void PerSampleAmdRecordsOnePathPerImage_EachEndingAtItsOwnTime()
     {
         using var scope = torch.NewDisposeScope();
         using var generator = new Generator(5, CPU);
         using var decoder = new Decoder(generator);
-        var x = torch.rand(2, ImageSet.ImageSize, generator: generator);
+        var images = SyntheticImages.Make(3, 4);
+        var x = torch.tensor(images.Pixels, [3, ImageSet.ImageSize]);
+        var z0 = LatentStart.Draw(LatentInit.Uniform, 3, generator, CPU);
         var solver = new AmdSolver(new AmdOptions { Tau = 300, Mode = AmdMode.PerSample });
-        Assert.Throws<ArgumentException>(() => solver.Solve(decoder, x, torch.zeros(2, Decoder.LatentSize), trajectory: new TrajectoryRecorder()));
+        var trials = new List<AmdTrial>();
+        var recorders = Enumerable.Range(0, 3).Select(_ => new TrajectoryRecorder()).ToArray();
+
+        Assert.Throws<ArgumentException>(() => solver.Solve(decoder, x, z0, trajectory: new TrajectoryRecorder()));
+        var solution = solver.Solve(decoder, x, z0, trials.Add, sampleTrajectories: recorders);
+
+        for (int i = 0; i < 3; i++)
+        {
+            using var path = recorders[i].ToTrajectory();
+            var accepted = trials.Where(t => t.Sample == i && t.Accepted).Select(t => t.Time + t.Advance);
+            Assert.Equal([0.0, .. accepted], path.Times);
+            Assert.Equal(solution.SampleTimes[i], path.Times[^1]);
+            Assert.True(path.Final.allclose(solution.Latent.narrow(0, i, 1), rtol: 0, atol: 0), $"image {i}'s path ends at its z*");
+        }
+    }
+
+    [Fact]
+    public void WithOneImagePerBatch_PerSampleAdjointTrainingEqualsBatchAdjointTraining()
+    {
+        // Per-sample AMD with B = 1 is batch-coupled AMD with B = 1 (AmdPerSampleTests), so the adjoint must agree too.
+        var batch = new RunConfig
+        {
+            Method = RunMethod.GfeAmd, Gradient = GradientMode.Adjoint, Dataset = "synthetic", TrainSize = 4,
+            BatchSize = 1, TestBatchSize = 1, TestSize = 2, Seed = 7, LearningRate = 2e-3, Amd = new AmdOptions { Tau = 150 },
+        };
+        var perSample = batch with { Amd = batch.Amd with { Mode = AmdMode.PerSample } };
+
+        var a = RunExecutor.Execute(batch, Data, null, CancellationToken.None);
+        var b = RunExecutor.Execute(perSample, Data, null, CancellationToken.None);
+
+        Assert.Equal(a.Curve.Select(p => p.TrainLoss), b.Curve.Select(p => p.TrainLoss));
+        Assert.Equal(a.TestLoss[Evaluations.GfeAmd], b.TestLoss[Evaluations.GfeAmd]);
     }
 
     [Fact]

@@ -95,9 +95,6 @@ public class FlowRunTests
     [Fact]
     public void UnsupportedCombinationsFailWithTheSettingNamed()
     {
-        var perSample = Config(RunMethod.GfeAmd, GradientMode.Adjoint) with { Amd = new AmdOptions { Mode = AmdMode.PerSample } };
-        var amd = Assert.Throws<RunFailedException>(() => Execute(perSample));
-        Assert.Contains("amd.mode=batch", amd.Message);
         var logBase = Assert.Throws<RunFailedException>(() =>
             Execute(Config(RunMethod.GfeRk4) with { Flow = new FlowOptions { Grid = FlowGrid.Log, LogBase = 1 } }));
         Assert.Contains("flow.logBase", logBase.Message);
