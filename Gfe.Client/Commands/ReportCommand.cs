@@ -4,8 +4,8 @@ using Gfe.Client.Results;
 namespace Gfe.Client.Commands;
 
 /// <summary>
-/// <c>gfe report</c>: remake the tables and figures of a results folder from its runs.csv and curves.csv, offline
-/// (e.g. a folder copied from a cluster machine).
+/// <c>gfe report</c>: remake the tables and figures of a results folder from its runs.csv, curves.csv and
+/// reconstructions.csv, offline (e.g. a folder copied from a cluster machine).
 /// </summary>
 public static class ReportCommand
 {
@@ -19,7 +19,9 @@ public static class ReportCommand
             Write the result tables and figures of a results folder from its runs.csv and curves.csv, without a cluster:
             table.md and table.csv (Table 1: mean ± std of the test loss over seeds), and PNG figures in plots/: per
             dataset and trainSize the train loss, and the evaluation curves when the runs had evalEvery, against
-            training images seen and against training seconds, one line per method (mean over seeds).
+            training images seen and against training seconds, one line per method (mean over seeds); and, when the
+            folder has reconstructions.csv (runs with 'reconstructions: K'), the reconstruction grids in
+            reconstructions/: one per run and Figure 3 per trainSize (figure3.n<trainSize>.png).
             Exit codes: 0 written, 2 a file is malformed, 3 the folder or a file is missing.
             """);
         command.Arguments.Add(folder);

@@ -24,20 +24,6 @@ public static class LineChart
         new(0x94, 0x67, 0xbd), new(0x8c, 0x56, 0x4b), new(0xe3, 0x77, 0xc2), new(0x7f, 0x7f, 0x7f),
     ];
 
-    /// <summary>Fonts shipped by common Linux distributions; the NoDependencies Skia build has no fontconfig to ask.</summary>
-    static readonly string[] FontFiles =
-    [
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/TTF/DejaVuSans.ttf",
-        "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-        "/System/Library/Fonts/Helvetica.ttc",
-        "C:\\Windows\\Fonts\\arial.ttf",
-    ];
-
-    static readonly Lazy<SKTypeface> Typeface = new(() =>
-        FontFiles.Where(File.Exists).Select(SKTypeface.FromFile).FirstOrDefault(t => t is not null) ?? SKTypeface.Default);
-
     /// <summary>Writes the chart to <paramref name="path"/>; points that are not finite are left out.</summary>
     public static void Write(string path, string title, string xLabel, string yLabel, IReadOnlyList<ChartSeries> series)
     {
@@ -59,8 +45,8 @@ public static class LineChart
         using var bitmap = new SKBitmap(Width, Height);
         using var canvas = new SKCanvas(bitmap);
         canvas.Clear(SKColors.White);
-        using var font = new SKFont(Typeface.Value, 14);
-        using var titleFont = new SKFont(Typeface.Value, 17);
+        using var font = new SKFont(ChartFont.Typeface, 14);
+        using var titleFont = new SKFont(ChartFont.Typeface, 17);
         using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         using var grid = new SKPaint { Color = new SKColor(0xe4, 0xe4, 0xe4), StrokeWidth = 1, Style = SKPaintStyle.Stroke };
         using var frame = new SKPaint { Color = SKColors.Black, StrokeWidth = 1, Style = SKPaintStyle.Stroke, IsAntialias = true };

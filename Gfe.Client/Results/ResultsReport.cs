@@ -3,15 +3,16 @@ using System.Text.Json;
 namespace Gfe.Client.Results;
 
 /// <summary>
-/// The report of a results folder, made from its runs.csv and curves.csv only (no cluster needed, so a folder copied
-/// from elsewhere works too): table.md and table.csv (the pivot) and the figures in plots/. <c>gfe sweep run</c> ends
+/// The report of a results folder, made from its runs.csv, curves.csv and (when present) reconstructions.csv only (no
+/// cluster needed, so a folder copied from elsewhere works too): table.md and table.csv (the pivot), the curves in
+/// plots/ and the reconstruction pictures in reconstructions/. <c>gfe sweep run</c> ends
 /// with it and <c>gfe report</c> redoes it.
 /// </summary>
 public static class ResultsReport
 {
     /// <summary>Reads the folder's result files and writes the tables and figures; the table's title is the sweep
     /// name and description (from manifest.json when not given, else the folder name).</summary>
-    /// <exception cref="ResultsFileException">runs.csv or curves.csv is missing or malformed.</exception>
+    /// <exception cref="ResultsFileException">runs.csv or curves.csv is missing, or a result file is malformed.</exception>
     public static WrittenReport Write(string directory, string? name = null, string? description = null)
     {
         if (!Directory.Exists(directory))
@@ -23,7 +24,10 @@ public static class ResultsReport
         var pivot = ResultPivot.Build(runs);
         ResultsWriter.WriteTableMarkdown(Path.Combine(directory, ResultsWriter.TableMarkdownFile), name, description ?? "", pivot);
         ResultsWriter.WriteTableCsv(Path.Combine(directory, ResultsWriter.TableCsvFile), pivot);
-        var figures = CurveFigures.Write(Path.Combine(directory, CurveFigures.Folder), runs, curves);
+        var figures = CurveFigures.Write(Path.Combine(directory, CurveFigures.Folder), runs, curves).ToList();
+        var reconstructions = Path.Combine(directory, ResultsWriter.ReconstructionsFile);
+        if (File.Exists(reconstructions))
+            figures.AddRange(ReconstructionFigures.Write(Path.Combine(directory, ResultsWriter.ReconstructionsFolder), runs, ReconstructionsCsv.Read(reconstructions)));
         return new WrittenReport(pivot, figures);
     }
 

@@ -13,8 +13,9 @@ namespace Gfe.Client.Results;
 
 /// <summary>
 /// Writes the result files of a sweep into results/&lt;name&gt;/: runs.csv (one row per run, failed and unfinished
-/// ones included), curves.csv (train loss against images seen and time), manifest.json, and then, through
-/// <see cref="ResultsReport"/>, table.md and table.csv (the pivot of completed runs) and the figures in plots/. The formats are described in docs/sweep-files.md.
+/// ones included), curves.csv (train loss against images seen and time), reconstructions.csv (pixels for Figure 3),
+/// manifest.json, and then, through <see cref="ResultsReport"/>, table.md and table.csv (the pivot of completed runs),
+/// the curves in plots/ and the reconstruction pictures in reconstructions/. The formats are described in docs/sweep-files.md.
 /// </summary>
 public static class ResultsWriter
 {
@@ -23,6 +24,7 @@ public static class ResultsWriter
     public const string TableMarkdownFile = "table.md";
     public const string TableCsvFile = "table.csv";
     public const string ManifestFile = "manifest.json";
+    public const string ReconstructionsFile = "reconstructions.csv";
     public const string ReconstructionsFolder = "reconstructions";
 
     static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
@@ -34,17 +36,21 @@ public static class ResultsWriter
         WriteRuns(Path.Combine(directory, RunsFile), outcome.Runs);
         WriteCurves(Path.Combine(directory, CurvesFile), outcome.Runs);
         WriteManifest(Path.Combine(directory, ManifestFile), sweep, outcome);
-        WriteReconstructions(Path.Combine(directory, ReconstructionsFolder), outcome.Runs);
+        WriteReconstructions(Path.Combine(directory, ReconstructionsFile), outcome.Runs);
         // The tables and figures come from the files just written, by the same code as 'gfe report'.
         ResultsReport.Write(directory, sweep.Name, sweep.Description);
     }
 
-    /// <summary>One PNG per run that returned reconstructions: &lt;folder&gt;/&lt;run key&gt;.png (Figure 3).</summary>
-    public static void WriteReconstructions(string folder, IReadOnlyList<RunRecord> runs)
+    /// <summary>The pixels of the runs that returned reconstructions (Figure 3), for <see cref="ResultsReport"/> to
+    /// draw; no file when no run did (a stale one from an earlier sweep into the same folder is removed).</summary>
+    public static void WriteReconstructions(string path, IReadOnlyList<RunRecord> runs)
     {
-        foreach (var (run, status) in runs)
-            if (status.Outcome?.Reconstructions is { } sample)
-                ReconstructionPicture.Write(Path.Combine(folder, run.Key + ".png"), sample);
+        var samples = runs
+            .Where(r => r.Status.Outcome?.Reconstructions is not null)
+            .Select(r => (r.Run.Key, r.Status.Outcome!.Reconstructions!))
+            .ToList();
+        if (samples.Count > 0) ReconstructionsCsv.Write(path, samples);
+        else File.Delete(path);
     }
 
     public static void WriteRuns(string path, IReadOnlyList<RunRecord> runs)

@@ -82,6 +82,9 @@ public sealed class EvalResultsTests : IDisposable
         Assert.Equal(128, Grey(2, 2 + 56 + 2 + 10));                    // AE row: 0.5 grey
         Assert.Equal(255, Grey(width - 3, height - 3));                 // Mixed row, last image, last pixel
         Assert.Equal(0, Grey(width - 5, height - 3));
-        Assert.Single(Directory.GetFiles(Path.Combine(directory, ResultsWriter.ReconstructionsFolder)));
+        // The run's own picture and the Figure 3 of its training-set size.
+        Assert.Equal(
+            [outcome.Runs[0].Run.Key + ".png", "figure3.n480.png"],
+            Directory.GetFiles(Path.Combine(directory, ResultsWriter.ReconstructionsFolder)).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 }
