@@ -11,11 +11,6 @@ public static class TorchState
     public static void RestoreWeights(nn.Module model, byte[] weights) =>
         Restore(weights, reader => model.load(reader));
 
-    public static byte[] Optimizer(TorchSharp.Modules.OptimizerHelper optimizer) => Capture(writer => optimizer.save_state_dict(writer));
-
-    public static void RestoreOptimizer(TorchSharp.Modules.OptimizerHelper optimizer, byte[] state) =>
-        Restore(state, reader => optimizer.load_state_dict(reader));
-
     public static byte[] Generator(Generator generator)
     {
         using var state = generator.get_state();

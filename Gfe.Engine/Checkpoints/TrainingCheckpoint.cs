@@ -37,7 +37,7 @@ public sealed record TrainingCheckpoint
     /// <summary>The model's parameters in TorchSharp's module format.</summary>
     public required byte[] Weights { get; init; }
 
-    /// <summary>The optimizer's state (RMSprop square averages and step counts) in TorchSharp's format.</summary>
+    /// <summary>The optimizer's state (RMSprop square averages and step counts) (<see cref="Training.RmsProp.SaveState"/>).</summary>
     public required byte[] OptimizerState { get; init; }
 
     /// <summary>The run generator's state (torch.Generator.get_state), which draws the latent starts.</summary>

@@ -32,7 +32,7 @@ public static class AdjointGradient
 
         // H a at time t: the adjoint's right-hand side between grid points, where the integrand is not needed.
         Tensor AdjointSlope(double t, Tensor a) =>
-            DecoderRPass.Run(decoder, images, trajectory.At(t), a).HessianVector * alpha(t);
+            DecoderRPass.Run(decoder, images, trajectory.At(t), a).HessianVector.Times(alpha(t));
 
         Tensor adjoint;
         using (var start = torch.NewDisposeScope())
@@ -48,10 +48,10 @@ public static class AdjointGradient
             var pass = DecoderRPass.Run(decoder, images, trajectory.States[k], adjoint, integral, weight);
             if (k == 0) break;
 
-            var slope = pass.HessianVector * alpha(times[k]);
+            var slope = pass.HessianVector.Times(alpha(times[k]));
             var next = stepper == AdjointStepper.Rk4
                 ? Rk4.Step(AdjointSlope, times[k], -before, adjoint, slope)
-                : adjoint - slope * before;
+                : adjoint.Minus(slope.Times(before));
             adjoint = next.MoveToOuterDisposeScope();
         }
         return integral;
@@ -67,7 +67,7 @@ public static class AdjointGradient
         var parameters = decoder.parameters().ToArray();
         var corrected = loss;
         for (int j = 0; j < parameters.Length; j++)
-            corrected = corrected - ((parameters[j] - parameters[j].detach()) * flowIntegral[j]).sum();
+            corrected = corrected.Minus((parameters[j].Minus(parameters[j].detach()) * flowIntegral[j]).sum());
         return corrected;
     }
 }

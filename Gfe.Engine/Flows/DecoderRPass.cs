@@ -45,9 +45,9 @@ public static class DecoderRPass
         for (int k = 1; k <= hidden; k++)
         {
             var a = nn.functional.linear(h[k - 1], weights[k - 1], biases[k - 1]);
-            slope[k] = a.clamp_max(0).exp();
-            curvature[k] = slope[k] * a.le(0).to(a.dtype);
-            h[k] = nn.functional.elu(a, alpha: 1.0);
+            slope[k] = a.NonPositivePart().exp();
+            curvature[k] = slope[k] * a.AtMostZero().to(a.dtype);
+            h[k] = a.Elu();
             ra[k] = rh[k - 1].matmul(weights[k - 1].t());
             rh[k] = slope[k] * ra[k];
         }
@@ -57,11 +57,15 @@ public static class DecoderRPass
         // dl/dy and d2l/dy2 of the eps-BCE (engine-spec §2), elementwise; 1/D from the pixel mean.
         double eps = ReconstructionLoss.Epsilon, perPixel = 1.0 / y.shape[1];
         var p = y.sigmoid();
-        var q = p * (1 - p);
-        var dark = (1 - images) / (1 - p + eps);
-        var bright = images / (p + eps);
-        var delta = q * (dark - bright) * perPixel;
-        var rdelta = (q * (1 - 2 * p) * (dark - bright) + q * q * (dark / (1 - p + eps) + bright / (p + eps))) * perPixel * ry;
+        var q = p * p.SubtractedFrom(1);
+        var notP = p.SubtractedFrom(1).PlusNumber(eps);   // 1 - p + eps
+        var pEps = p.PlusNumber(eps);                     // p + eps
+        var dark = images.SubtractedFrom(1) / notP;
+        var bright = images / pEps;
+        var contrast = dark.Minus(bright);
+        var delta = (q * contrast).Times(perPixel);
+        // (q (1 - 2p)(dark - bright) + q^2 (dark / (1 - p + eps) + bright / (p + eps))) / D * R{y}
+        var rdelta = (q * p.Times(2).SubtractedFrom(1) * contrast).Plus(q * q * (dark / notP).Plus(bright / pEps)).Times(perPixel) * ry;
 
         // Backward with its R-backward, from the output layer down to z.
         if (parameterSum is not null && parameterSum.Count != 2 * weights.Length)
@@ -71,15 +75,15 @@ public static class DecoderRPass
             if (parameterSum is not null)
             {
                 // R{dL/dW} = R{delta}^T h + delta^T R{h}, as one GEMM over the stacked batch; R{dL/db} = sum R{delta}.
-                parameterSum[2 * k].addmm_(torch.cat([rdelta, delta], 0).t() * weight, torch.cat([h[k], rh[k]], 0));
-                parameterSum[2 * k + 1].add_(rdelta.sum([0]), alpha: weight);
+                parameterSum[2 * k].addmm_(torch.cat([rdelta, delta], 0).t().Times(weight), torch.cat([h[k], rh[k]], 0));
+                parameterSum[2 * k + 1].PlusScaledInPlace(rdelta.sum([0]), weight);
             }
             var dh = delta.matmul(weights[k]);
             var rdh = rdelta.matmul(weights[k]);
             if (k == 0)
                 return new RPassResult(dh, rdh);
             delta = dh * slope[k];
-            rdelta = rdh * slope[k] + dh * curvature[k] * ra[k];
+            rdelta = (rdh * slope[k]).Plus(dh * curvature[k] * ra[k]);
         }
     }
 }

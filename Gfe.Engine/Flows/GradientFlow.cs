@@ -22,7 +22,7 @@ public sealed class GradientFlow(TimeGrid grid)
     /// </summary>
     public LatentTrajectory Solve(Func<Tensor, Tensor> gradient, Tensor z0)
     {
-        Tensor Slope(double t, Tensor z) => gradient(z) * -grid.Alpha(t);
+        Tensor Slope(double t, Tensor z) => gradient(z).Times(-grid.Alpha(t));
         var times = grid.Times;
         var states = new List<Tensor> { z0.detach().clone() };
         var slopes = new List<Tensor>();

@@ -23,10 +23,10 @@ public sealed record LatentTrajectory(IReadOnlyList<double> Times, IReadOnlyList
         if (s == 0) return States[k];
         if (s == 1) return States[k + 1];
         if (Slopes is null)
-            return States[k] * (1 - s) + States[k + 1] * s;
+            return States[k].Times(1 - s).Plus(States[k + 1].Times(s));
         double s2 = s * s, s3 = s2 * s;
-        return States[k] * (2 * s3 - 3 * s2 + 1) + Slopes[k] * ((s3 - 2 * s2 + s) * width)
-             + States[k + 1] * (3 * s2 - 2 * s3) + Slopes[k + 1] * ((s3 - s2) * width);
+        return States[k].Times(2 * s3 - 3 * s2 + 1).Plus(Slopes[k].Times((s3 - 2 * s2 + s) * width))
+            .Plus(States[k + 1].Times(3 * s2 - 2 * s3)).Plus(Slopes[k + 1].Times((s3 - s2) * width));
     }
 
     public void Dispose()

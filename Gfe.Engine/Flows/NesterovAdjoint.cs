@@ -49,7 +49,7 @@ public static class NesterovAdjoint
             var kz = cotangent[.., ..size];
             var km = cotangent[.., size..];
             var pass = DecoderRPass.Run(decoder, images, stage[.., ..size], km, integral, alpha);
-            return torch.cat([pass.HessianVector * -alpha, kz - km * flow.Friction(t)], 1);
+            return torch.cat([pass.HessianVector.Times(-alpha), kz.Minus(km.Times(flow.Friction(t)))], 1);
         }
 
         // y-bar at tau: (grad_z L(z*), 0), since L depends on the position only.
@@ -68,35 +68,35 @@ public static class NesterovAdjoint
             // The step's stages, recomputed exactly as Rk4.Step made them in the solve.
             var y1 = torch.cat([trajectory.States[k], trajectory.Slopes[k]], 1);
             var k1 = flow.Slope(Gradient, t, y1);
-            var y2 = y1 + k1 * (h / 3);
+            var y2 = y1.Plus(k1.Times(h / 3));
             var k2 = flow.Slope(Gradient, t + h / 3, y2);
-            var y3 = y1 + (k2 - k1 / 3) * h;
+            var y3 = y1.Plus(k2.Minus(k1.Over(3)).Times(h));
             var k3 = flow.Slope(Gradient, t + 2 * h / 3, y3);
-            var y4 = y1 + (k1 - k2 + k3) * h;
+            var y4 = y1.Plus(k1.Minus(k2).Plus(k3).Times(h));
 
             // y_{k+1} = y + h/8 (k1 + 3 k2 + 3 k3 + k4), transposed from the last stage back to the first.
-            var bar1 = adjoint * (h / 8);
-            var bar2 = adjoint * (3 * h / 8);
-            var bar3 = adjoint * (3 * h / 8);
-            var bar4 = adjoint * (h / 8);
+            var bar1 = adjoint.Times(h / 8);
+            var bar2 = adjoint.Times(3 * h / 8);
+            var bar3 = adjoint.Times(3 * h / 8);
+            var bar4 = adjoint.Times(h / 8);
             var previous = adjoint.clone();
 
             var back4 = Pull(t + h, y4, bar4);   // y4 = y + h (k1 - k2 + k3)
-            previous.add_(back4);
-            bar1.add_(back4, alpha: h);
-            bar2.add_(back4, alpha: -h);
-            bar3.add_(back4, alpha: h);
+            previous.PlusInPlace(back4);
+            bar1.PlusScaledInPlace(back4, h);
+            bar2.PlusScaledInPlace(back4, -h);
+            bar3.PlusScaledInPlace(back4, h);
 
             var back3 = Pull(t + 2 * h / 3, y3, bar3);   // y3 = y + h (k2 - k1/3)
-            previous.add_(back3);
-            bar2.add_(back3, alpha: h);
-            bar1.add_(back3, alpha: -h / 3);
+            previous.PlusInPlace(back3);
+            bar2.PlusScaledInPlace(back3, h);
+            bar1.PlusScaledInPlace(back3, -h / 3);
 
             var back2 = Pull(t + h / 3, y2, bar2);   // y2 = y + h/3 k1
-            previous.add_(back2);
-            bar1.add_(back2, alpha: h / 3);
+            previous.PlusInPlace(back2);
+            bar1.PlusScaledInPlace(back2, h / 3);
 
-            previous.add_(Pull(t, y1, bar1));
+            previous.PlusInPlace(Pull(t, y1, bar1));
             adjoint = previous.MoveToOuterDisposeScope();
         }
         adjoint.Dispose();   // the cotangent of (z0, m0), which the parameters do not reach

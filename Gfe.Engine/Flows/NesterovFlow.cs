@@ -58,7 +58,7 @@ public sealed class NesterovFlow(TimeGrid grid, double eps)
         var z = state[.., ..size];
         var m = state[.., size..];
         // At t = 0 the friction is finite only because of eps; there m = 0 (the flow starts at rest), so it adds 0.
-        var dm = m * -Friction(t) - gradient(z) * grid.Alpha(t);
+        var dm = m.Times(-Friction(t)).Minus(gradient(z).Times(grid.Alpha(t)));
         return torch.cat([m, dm], 1);
     }
 

@@ -15,9 +15,10 @@ public static class Rk4
     /// </summary>
     public static Tensor Step(Func<double, Tensor, Tensor> f, double t, double h, Tensor y, Tensor k1)
     {
-        var k2 = f(t + h / 3, y + k1 * (h / 3));
-        var k3 = f(t + 2 * h / 3, y + (k2 - k1 / 3) * h);
-        var k4 = f(t + h, y + (k1 - k2 + k3) * h);
-        return y + (k1 + (k2 + k3) * 3 + k4) * (h / 8);
+        // ScalarSafe arithmetic: the operator form's temporary Scalars can be freed mid-call (ScalarSafe).
+        var k2 = f(t + h / 3, y.Plus(k1.Times(h / 3)));
+        var k3 = f(t + 2 * h / 3, y.Plus(k2.Minus(k1.Over(3)).Times(h)));
+        var k4 = f(t + h, y.Plus(k1.Minus(k2).Plus(k3).Times(h)));
+        return y.Plus(k1.Plus(k2.Plus(k3).Times(3)).Plus(k4).Times(h / 8));
     }
 }

@@ -27,9 +27,10 @@ public sealed class Encoder : nn.Module<Tensor, Tensor>
     /// <summary>Images [B, 784] to latents [B, 20].</summary>
     public override Tensor forward(Tensor images)
     {
-        var h = nn.functional.elu(layer1.forward(images), alpha: 1.0);
-        h = nn.functional.elu(layer2.forward(h), alpha: 1.0);
-        h = nn.functional.elu(layer3.forward(h), alpha: 1.0);
+        // ScalarSafe's ELU: nn.functional.elu's alpha and scales are temporary Scalars the GC may free mid-call.
+        var h = layer1.forward(images).Elu();
+        h = layer2.forward(h).Elu();
+        h = layer3.forward(h).Elu();
         return latent.forward(h);
     }
 }

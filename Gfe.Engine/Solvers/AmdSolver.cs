@@ -105,7 +105,7 @@ public sealed class AmdSolver
             // An explicit Scalar held to the end of the step: an implicit one is a temporary the GC may finalize while
             // the native op still reads it (see ReconstructionLoss). The reference casts dt to float32 for the step.
             using (var step = ((double)(float)trialDt).ToScalar())
-                z1 = z.sub(g.mul(step));
+                z1 = z.Minus(g.mul(step));
             var point = AmdTrialPoint.Probe(decoder, images, z1, options.Passes);
             var loss1 = point.Losses;
 
@@ -228,7 +228,7 @@ public sealed class AmdSolver
                 var ga = all ? g : g.index_select(0, activeIndex);
                 // Each row's own dt, cast to float32 as the reference casts its scalar dt.
                 var dtColumn = torch.tensor(active.Select(i => (float)dt[i]).ToArray(), [n, 1], device: device);
-                z1 = za.sub(ga.mul(dtColumn));
+                z1 = za.Minus(ga.mul(dtColumn));
             }
             var point = AmdTrialPoint.Probe(decoder, activeImages, z1, options.Passes);
             var loss1 = point.Losses;
@@ -363,7 +363,7 @@ public sealed class AmdSolver
         var losses = ReconstructionLoss.PerImage(decoder.forward(leaf), images);
         var gradient = torch.autograd.grad([losses.sum()], [leaf])[0];
         using var noGrad = torch.no_grad();
-        return (gradient, ToHost(losses.detach()), ToHost(gradient.square().sum(1)));
+        return (gradient, ToHost(losses.detach()), ToHost((gradient * gradient).sum(1)));
     }
 
     internal static float[] ToHost(Tensor values) => values.to(ScalarType.Float32).to(CPU).data<float>().ToArray();

@@ -102,6 +102,7 @@ sealed class AmdTrialPoint
     static (Tensor, float[]) Norms(Tensor gradient)
     {
         using var noGrad = torch.no_grad();
-        return (gradient, AmdSolver.ToHost(gradient.square().sum(1)));
+        // g * g rather than square(), which TorchSharp runs as pow with a temporary Scalar exponent (ScalarSafe).
+        return (gradient, AmdSolver.ToHost((gradient * gradient).sum(1)));
     }
 }

@@ -31,7 +31,7 @@ public static class AmdAdjoint
             {
                 using var path = recorders[i].ToTrajectory();
                 var part = AdjointGradient.FlowIntegral(decoder, images.narrow(0, i, 1), path, _ => 1.0, stepper);
-                for (int j = 0; j < part.Length; j++) flowIntegral[j].add_(part[j]);
+                for (int j = 0; j < part.Length; j++) flowIntegral[j].PlusInPlace(part[j]);
             }
         }
         else

@@ -33,7 +33,7 @@ public static class TrainingLoop
             throw new ArgumentException("checkpoints need the run's generator and AMD tally", nameof(extras));
 
         // Created after the model moved to its device: .to(device) replaces the parameter objects (platform.md §1.3).
-        using var optimizer = torch.optim.RMSProp(model.parameters(), config.LearningRate, config.RmsAlpha, config.RmsEps);
+        using var optimizer = new RmsProp(model.parameters(), config.LearningRate, config.RmsAlpha, config.RmsEps);
         var curve = new List<CurvePoint>();
         var evalCurve = new List<EvalPoint>();
         int batchesPerEpoch = ImageBatch.Count(subset.Count, config.BatchSize);
@@ -44,11 +44,11 @@ public static class TrainingLoop
         double secondsBefore = 0;
 
         var resumed = checkpointing ? extras.Checkpoints!.Latest(extras.RunKey) : null;
-        // A checkpoint of other data (the files were replaced) cannot continue this run: it starts afresh.
-        if (resumed is not null && resumed.DataProvenance == extras.DataProvenance)
+        // A checkpoint of other data (the files were replaced) or of an older optimiser format cannot continue this
+        // run: it starts afresh.
+        if (resumed is not null && resumed.DataProvenance == extras.DataProvenance && optimizer.TryRestoreState(resumed.OptimizerState))
         {
             TorchState.RestoreWeights(model, resumed.Weights);
-            TorchState.RestoreOptimizer(optimizer, resumed.OptimizerState);
             TorchState.RestoreGenerator(extras.Generator!, resumed.GeneratorState);
             extras.TrainAmd!.Total = resumed.TrainAmd;
             done = (long)resumed.Epoch * batchesPerEpoch + resumed.Batch;
@@ -86,9 +86,9 @@ public static class TrainingLoop
                     throw new RunFailedException(
                         $"train loss became {trainLoss} at batch {done + 1} of {totalBatches} (after {imagesSeen} images); the run diverged");
 
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 loss.backward();
-                optimizer.step();
+                optimizer.Step();
 
                 done++;
                 long before = imagesSeen;
@@ -106,7 +106,7 @@ public static class TrainingLoop
     }
 
     static void SaveCheckpoint(
-        nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer, TrainingExtras extras, long done, int batchesPerEpoch,
+        nn.Module model, RmsProp optimizer, TrainingExtras extras, long done, int batchesPerEpoch,
         long imagesSeen, double trainLoss, double seconds, List<CurvePoint> curve, List<EvalPoint> evalCurve, Stopwatch clock)
     {
         clock.Stop();
@@ -123,7 +123,7 @@ public static class TrainingLoop
             EvalCurve = evalCurve.ToList(),
             TrainAmd = extras.TrainAmd!.Total,
             Weights = TorchState.Weights(model),
-            OptimizerState = TorchState.Optimizer(optimizer),
+            OptimizerState = optimizer.SaveState(),
             GeneratorState = TorchState.Generator(extras.Generator!),
         });
         clock.Start();
