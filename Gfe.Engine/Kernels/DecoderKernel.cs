@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Gfe.Engine.Losses;
@@ -91,6 +92,7 @@ public sealed class DecoderKernel
     /// Forwards <paramref name="rowCount"/> latents (row-major [n, 20]) against their images ([n, 784], values in
     /// [0, 1]) and writes each image's loss l_i. Keeps what <see cref="Gradient"/> needs.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: no tier-0 code
     public void Forward(ReadOnlySpan<float> z, ReadOnlySpan<float> images, int rowCount, Span<float> losses)
     {
         if (!loaded) throw new InvalidOperationException("DecoderKernel.Load(decoder) must run before Forward");
@@ -131,6 +133,7 @@ public sealed class DecoderKernel
     /// grad_z l_i [n, 20] at the latest forward's latents (the backward to the input only; no weight gradients) and
     /// each row's squared norm.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: no tier-0 code
     public void Gradient(Span<float> gradient, Span<float> normsSquared)
     {
         if (!forwarded) throw new InvalidOperationException("DecoderKernel.Gradient needs a Forward first");
@@ -173,6 +176,7 @@ public sealed class DecoderKernel
     }
 
     /// <summary>ELU with alpha 1 in place: u for u &gt; 0, exp(u) - 1 otherwise (zero padding stays zero).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: no tier-0 code
     void Elu(Span<float> values)
     {
         int i = 0;
@@ -182,7 +186,7 @@ public sealed class DecoderKernel
             for (; i + PanelGemm.Lanes <= values.Length; i += PanelGemm.Lanes)
             {
                 var u = Vector512.LoadUnsafe(ref start, (nuint)i);
-                var negative = Vector512.Exp(Vector512.Min(u, Vector512<float>.Zero)) - Vector512<float>.One;
+                var negative = Exponentials.Exp(Vector512.Min(u, Vector512<float>.Zero)) - Vector512<float>.One;
                 Vector512.ConditionalSelect(Vector512.GreaterThan(u, Vector512<float>.Zero), u, negative).StoreUnsafe(ref start, (nuint)i);
             }
         }
@@ -193,6 +197,7 @@ public sealed class DecoderKernel
     /// <summary>
     /// Multiplies each delta by ELU'(u) in place, from the ELU output h: 1 where h &gt; 0 (u &gt; 0), else exp(u) = h + 1.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: no tier-0 code
     void EluBackward(Span<float> delta, ReadOnlySpan<float> output)
     {
         int i = 0;
@@ -215,6 +220,7 @@ public sealed class DecoderKernel
     /// One image's loss l = mean_p -[x ln(p + eps) + (1 - x) ln(1 - p + eps)], p = sigmoid(y), and its derivative
     /// dl/dy_p = p(1 - p)[(1 - x)/(1 - p + eps) - x/(p + eps)] / 784 (engine-spec §2), in float32 like the reference.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: no tier-0 code
     float LossRow(ReadOnlySpan<float> logits, ReadOnlySpan<float> x, Span<float> delta)
     {
         int count = logits.Length;
@@ -233,10 +239,10 @@ public sealed class DecoderKernel
             {
                 var y = Vector512.LoadUnsafe(ref y0, (nuint)i);
                 var xv = Vector512.LoadUnsafe(ref x0, (nuint)i);
-                var p = one / (one + Vector512.Exp(-y));
+                var p = one / (one + Exponentials.Exp(-y));
                 var notP = one - p;
                 var notX = one - xv;
-                total -= xv * Vector512.Log(p + eps) + notX * Vector512.Log(notP + eps);
+                total -= xv * Exponentials.Log(p + eps) + notX * Exponentials.Log(notP + eps);
                 (p * notP * (notX / (notP + eps) - xv / (p + eps)) * Vector512.Create(scale)).StoreUnsafe(ref d0, (nuint)i);
             }
             sum = Vector512.Sum(total);

@@ -42,6 +42,7 @@ public static class PanelGemm
         else MultiplyScalar(a, lda, b, ldb, m, k, n, bias, c, ldc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void MultiplyScalar(ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, int m, int k, int n,
         ReadOnlySpan<float> bias, Span<float> c, int ldc)
     {
@@ -55,6 +56,7 @@ public static class PanelGemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void MultiplyVector(ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, int m, int k, int n,
         ReadOnlySpan<float> bias, Span<float> c, int ldc)
     {

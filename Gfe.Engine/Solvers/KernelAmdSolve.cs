@@ -3,6 +3,7 @@ using Gfe.Engine.Flows;
 using Gfe.Engine.Kernels;
 using Gfe.Engine.Models;
 using Gfe.Engine.Runs;
+using System.Runtime.CompilerServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,6 +23,7 @@ sealed class KernelAmdSolve(AmdOptions options)
     readonly DecoderKernel kernel = new();
     float[] z = [], g = [], z1 = [], g1 = [], loss = [], loss1 = [], norms = [], activeImages = [];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // one long-running loop: skip tier-0 and OSR
     public AmdSolution BatchCoupled(Decoder decoder, Tensor images, Tensor z0, Action<AmdTrial>? trace, TrajectoryRecorder? trajectory)
     {
         int count = (int)images.shape[0];
@@ -116,6 +118,7 @@ sealed class KernelAmdSolve(AmdOptions options)
     /// Every image runs the batch-coupled algorithm with B = 1; a round gathers the images still flowing into one
     /// contiguous batch for the kernel (the gather of images only when that set changes).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // one long-running loop: skip tier-0 and OSR
     public AmdSolution PerSample(Decoder decoder, Tensor images, Tensor z0, Action<AmdTrial>? trace,
         IReadOnlyList<TrajectoryRecorder>? sampleTrajectories)
     {
