@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using Gfe.Engine.Benchmarks;
+using Gfe.Engine.Data;
+using Gfe.Engine.Kernels;
+using Gfe.Engine.Runs;
 using Spectre.Console;
 
 namespace Gfe.Client.Commands;
@@ -37,6 +40,23 @@ public static class BenchCommand
         var trainBatches = new Option<int?>("--train-batches") { Description = $"Training batches timed per measurement (default {defaults.TrainBatches}).", HelpName = "N" };
         var testImages = new Option<int?>("--test-images") { Description = $"Test images encoded per measurement, rounded up to whole batches (default {defaults.TestImages}).", HelpName = "N" };
         var threads = new Option<int?>("--threads") { Description = "Torch threads (default 1, as each run uses one core).", HelpName = "N" };
+        var training = new Option<string?>("--training")
+        {
+            Description = "Instead of the solver table: time whole GFE-amd training runs with parity settings (B 16, tau 1e4, " +
+                          "one thread) on this dataset (e.g. fashion-mnist, from the data directory), with amd.kernel torch and native alternately, " +
+                          "--repeats times; prints training images/s, AMD trials per batch, ms per trial, and the native/torch ratio of each repeat.",
+            HelpName = "DATASET",
+        };
+        var trainSize = new Option<int>("--train-size") { Description = "Training images of a --training run (default 480).", DefaultValueFactory = _ => 480, HelpName = "N" };
+        var sideBySide = new Option<bool>("--side-by-side")
+        {
+            Description = "With --training: also one native run alone, then two at once on two threads of this process; prints the throughput ratio (2 = perfect on 2 cores).",
+        };
+        var memorySteps = new Option<long?>("--memory-steps")
+        {
+            Description = "Instead of the solver table: GFE-amd training steps on synthetic B = 16 batches until this many AMD trials have run, per kernel; prints resident memory at the start, middle and end, and the peak.",
+            HelpName = "N",
+        };
 
         var command = new Command("bench", """
             Measure the latent solvers on this machine, on synthetic MNIST-like images and an untrained decoder, at
@@ -48,7 +68,8 @@ public static class BenchCommand
             The machine may be shared: compare rows of one run, and repeat for medians.
             Exit codes: 0 done, 2 invalid arguments, 130 interrupted.
             """);
-        foreach (var option in new Option[] { quick, csv, batchSizes, solvers, tau, repeats, trainBatches, testImages, threads })
+        foreach (var option in new Option[] { quick, csv, batchSizes, solvers, tau, repeats, trainBatches, testImages, threads,
+                     training, trainSize, sideBySide, memorySteps })
             command.Options.Add(option);
 
         command.SetAction((parse, cancel) =>
@@ -75,6 +96,12 @@ public static class BenchCommand
                 return Task.FromResult(ExitCodes.InvalidInput);
             }
 
+            if (parse.GetValue(memorySteps) is { } steps)
+                return Task.FromResult(MemoryFigures(terminal, steps, cancel));
+            if (parse.GetValue(training) is { } dataset)
+                return Task.FromResult(TrainingFigures(terminal, dataset, parse.GetValue(trainSize), settings.Repeats,
+                    parse.GetValue(sideBySide), cancel));
+
             IReadOnlyList<SolverBenchmarkRow> rows;
             try
             {
@@ -98,6 +125,77 @@ public static class BenchCommand
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
+    }
+
+    /// <summary>Whole parity runs per kernel on real data, alternating so both see the same machine load.</summary>
+    static int TrainingFigures(Terminal terminal, string dataset, int trainSize, int repeats, bool sideBySide, CancellationToken cancel)
+    {
+        DatasetSplits data;
+        try
+        {
+            data = new DatasetStore(DataPaths.DefaultDirectory).Load(dataset);
+        }
+        catch (Exception e) when (e is DataException or IOException or ArgumentException)
+        {
+            terminal.Error.WriteLine($"error: --training {dataset}: {e.Message} (fetch it with 'gfe data fetch {dataset}')");
+            return ExitCodes.Unavailable;
+        }
+        terminal.Output.WriteLine($"gfe bench --training {dataset}: GFE-amd parity, {trainSize} training images, B 16, tau 1e4, " +
+                                  $"{repeats} repeat(s), 1 torch thread, {Environment.ProcessorCount} cores, SIMD {PanelGemm.Accelerated}");
+        var rates = new List<TrainingRate>();
+        var ratios = new List<double>();
+        for (int r = 0; r < repeats; r++)
+        {
+            var pair = new List<TrainingRate>();
+            foreach (var kernel in new[] { AmdKernel.Torch, AmdKernel.Native })
+            {
+                var rate = TrainingBenchmark.Measure(TrainingBenchmark.ParityRun(dataset, trainSize, kernel), data, cancel);
+                pair.Add(rate);
+                terminal.Output.WriteLine($"  repeat {r + 1} {rate.Kernel}: {rate.ImagesPerSecond:F1} train img/s, " +
+                                          $"{rate.TrialsPerBatch:F1} trials/batch, {rate.MsPerTrial:F3} ms/trial, test loss {rate.TestLoss:F4}");
+            }
+            rates.AddRange(pair);
+            ratios.Add(pair[1].ImagesPerSecond / pair[0].ImagesPerSecond);
+        }
+        foreach (var kernel in new[] { "torch", "native" })
+        {
+            var mine = rates.Where(x => x.Kernel == kernel).ToList();
+            terminal.Output.WriteLine($"median {kernel}: {TrainingBenchmark.Median(mine.Select(x => x.ImagesPerSecond)):F1} train img/s, " +
+                                      $"{TrainingBenchmark.Median(mine.Select(x => x.MsPerTrial)):F3} ms/trial, " +
+                                      $"{TrainingBenchmark.Median(mine.Select(x => x.TrialsPerBatch)):F1} trials/batch");
+        }
+        terminal.Output.WriteLine($"native/torch speed ratio per repeat: {string.Join(", ", ratios.Select(x => x.ToString("F2", CultureInfo.InvariantCulture)))}; median {TrainingBenchmark.Median(ratios):F2}");
+        if (sideBySide)
+        {
+            var (alone, pair) = (new List<double>(), new List<double>());
+            for (int r = 0; r < repeats; r++)
+            {
+                var (one, two, ratio) = TrainingBenchmark.SideBySide(TrainingBenchmark.ParityRun(dataset, trainSize, AmdKernel.Native), data, cancel);
+                alone.Add(one);
+                pair.Add(ratio);
+                terminal.Output.WriteLine($"  side by side {r + 1}: one run {one:F1} img/s, two runs {two:F1} img/s together, ratio {ratio:F2}");
+            }
+            terminal.Output.WriteLine($"median side-by-side ratio (2 runs on 2 threads / 1 run): {TrainingBenchmark.Median(pair):F2}");
+        }
+        terminal.Output.WriteLine($"peak resident memory {TrainingBenchmark.ResidentMegabytes("VmHWM:"):F0} MB");
+        return ExitCodes.Success;
+    }
+
+    static int MemoryFigures(Terminal terminal, long steps, CancellationToken cancel)
+    {
+        if (steps < 2)
+        {
+            terminal.Error.WriteLine($"error: --memory-steps must be at least 2, not {steps}");
+            return ExitCodes.InvalidInput;
+        }
+        foreach (var kernel in new[] { AmdKernel.Torch, AmdKernel.Native })
+        {
+            var points = new List<string>();
+            double peak = TrainingBenchmark.MemoryOverSteps(kernel, steps, 16,
+                (done, megabytes) => points.Add($"{megabytes:F0} MB after {done} trials"), cancel);
+            terminal.Output.WriteLine($"{TrainingBenchmark.Name(kernel)}: resident {string.Join(", ", points)}; process peak so far {peak:F0} MB");
+        }
+        return ExitCodes.Success;
     }
 
     static IReadOnlyList<T> ParseList<T>(string text, string option, Func<string, T> parse)

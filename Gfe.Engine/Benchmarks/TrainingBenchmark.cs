@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Globalization;
+using Gfe.Engine.Data;
+using Gfe.Engine.Losses;
+using Gfe.Engine.Models;
+using Gfe.Engine.Runs;
+using Gfe.Engine.Solvers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Gfe.Engine.Benchmarks;
+
+/// <summary>
+/// Whole-run figures of issue 5 on real data: GFE-amd training throughput with parity semantics per AMD kernel, two
+/// runs side by side in one process against one alone, and resident memory over many latent steps.
+/// </summary>
+public static class TrainingBenchmark
+{
+    /// <summary>The PARITY GFE-amd run of the target: B = 16, reference AMD settings, a short test so training dominates.</summary>
+    public static RunConfig ParityRun(string dataset, int trainSize, AmdKernel kernel, int seed = 0) => new()
+    {
+        Method = RunMethod.GfeAmd,
+        Dataset = dataset,
+        TrainSize = trainSize,
+        TestSize = 16,
+        BatchSize = 16,
+        TestBatchSize = 16,
+        Seed = seed,
+        Amd = new AmdOptions { Kernel = kernel },
+    };
+
+    public static TrainingRate Measure(RunConfig config, DatasetSplits data, CancellationToken cancel = default)
+    {
+        var result = RunExecutor.Execute(config, data, null, cancel);
+        long batches = result.TrainAmd.Solves;
+        long trials = result.TrainAmd.AcceptedSteps + result.TrainAmd.RejectedTrials;
+        return new TrainingRate(Name(config.Amd.Kernel), result.ImagesSeen / result.TrainSeconds, (double)trials / Math.Max(1, batches),
+            1000 * result.TrainSeconds / Math.Max(1, trials), result.TestLoss.Values.First());
+    }
+
+    /// <summary>
+    /// One run alone, then two copies (seeds s and s + 1) at once on two threads of this process, each with one torch
+    /// thread: the pair's training images per second over the single run's. Two cores at full use would give 2.
+    /// </summary>
+    public static (double Alone, double Pair, double Ratio) SideBySide(RunConfig config, DatasetSplits data, CancellationToken cancel = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var alone = RunExecutor.Execute(config, data, null, cancel);
+        double aloneRate = alone.ImagesSeen / clock.Elapsed.TotalSeconds;
+
+        var results = new RunResult?[2];
+        var threads = Enumerable.Range(0, 2).Select(i => new Thread(() =>
+            results[i] = RunExecutor.Execute(config with { Seed = config.Seed + i }, data, null, cancel))).ToList();
+        clock.Restart();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        double pairRate = results.Sum(r => r!.ImagesSeen) / clock.Elapsed.TotalSeconds;
+        return (aloneRate, pairRate, pairRate / aloneRate);
+    }
+
+    /// <summary>
+    /// GFE-amd training steps (AMD solve, then the RMSprop update) on synthetic batches of <paramref name="batchSize"/>
+    /// until <paramref name="steps"/> AMD trials have run; <paramref name="report"/> sees the trial count and the
+    /// resident memory (VmRSS, MB) at the start, the middle and the end. Returns the peak (VmHWM, MB).
+    /// </summary>
+    public static double MemoryOverSteps(AmdKernel kernel, long steps, int batchSize, Action<long, double> report, CancellationToken cancel = default)
+    {
+        torch.set_num_threads(1);
+        using var generator = new Generator(3, CPU);
+        using var decoder = new Decoder(generator);
+        using var optimizer = torch.optim.RMSProp(decoder.parameters(), 5e-4, 0.9, 1e-6);
+        var solver = new AmdSolver(new AmdOptions { Kernel = kernel, Tau = 300 });
+        long done = 0;
+        bool middleReported = false;
+        report(0, ResidentMegabytes("VmRSS:"));
+        while (done < steps)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var scope = torch.NewDisposeScope();
+            var images = torch.rand(batchSize, ImageSet.ImageSize, generator: generator).lt(0.2).to(ScalarType.Float32);
+            var solution = solver.Solve(decoder, images, torch.rand(batchSize, Decoder.LatentSize, generator: generator));
+            done += solution.Statistics.AcceptedSteps + solution.Statistics.RejectedTrials;
+            optimizer.zero_grad();
+            ReconstructionLoss.BatchSum(decoder.forward(solution.Latent), images).backward();
+            optimizer.step();
+            if (!middleReported && done >= steps / 2)
+            {
+                report(done, ResidentMegabytes("VmRSS:"));
+                middleReported = true;
+            }
+        }
+        report(done, ResidentMegabytes("VmRSS:"));
+        return ResidentMegabytes("VmHWM:");
+    }
+
+    /// <summary>A line of /proc/self/status in MB (VmRSS: now, VmHWM: peak), or NaN off Linux.</summary>
+    public static double ResidentMegabytes(string field)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+                if (line.StartsWith(field, StringComparison.Ordinal))
+                    return double.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024;
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return double.NaN;
+    }
+
+    public static string Name(AmdKernel kernel) => kernel == AmdKernel.Native ? "native" : "torch";
+
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        int n = sorted.Count;
+        return n == 0 ? double.NaN : n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+}
