@@ -52,6 +52,13 @@ public static class BenchCommand
         {
             Description = "With --training: also one native run alone, then two at once on two threads of this process; prints the throughput ratio (2 = perfect on 2 cores).",
         };
+        var quality = new Option<string?>("--per-sample-quality")
+        {
+            Description = "Instead of the solver table: train a parity GFE-amd decoder (native kernel) on --train-size images of this dataset, then " +
+                          "encode the first --test-images test images with batch-coupled AMD (B 16) and with per-sample AMD in one batch at " +
+                          "amd.perSampleToleranceScale 1, 1/4 and 1/16; prints test losses, steps per image and GFLOP/s, for seeds 0..--repeats-1.",
+            HelpName = "DATASET",
+        };
         var memorySteps = new Option<long?>("--memory-steps")
         {
             Description = "Instead of the solver table: GFE-amd training steps on synthetic B = 16 batches until this many AMD trials have run, per kernel; prints resident memory at the start, middle and end, and the peak.",
@@ -69,7 +76,7 @@ public static class BenchCommand
             Exit codes: 0 done, 2 invalid arguments, 130 interrupted.
             """);
         foreach (var option in new Option[] { quick, csv, batchSizes, solvers, tau, repeats, trainBatches, testImages, threads,
-                     training, trainSize, sideBySide, memorySteps })
+                     training, trainSize, sideBySide, memorySteps, quality })
             command.Options.Add(option);
 
         command.SetAction((parse, cancel) =>
@@ -98,6 +105,9 @@ public static class BenchCommand
 
             if (parse.GetValue(memorySteps) is { } steps)
                 return Task.FromResult(MemoryFigures(terminal, steps, cancel));
+            if (parse.GetValue(quality) is { } qualityData)
+                return Task.FromResult(QualityFigures(terminal, qualityData, parse.GetValue(trainSize),
+                    parse.GetValue(testImages) ?? 500, settings.Repeats, cancel));
             if (parse.GetValue(training) is { } dataset)
                 return Task.FromResult(TrainingFigures(terminal, dataset, parse.GetValue(trainSize), settings.Repeats,
                     parse.GetValue(sideBySide), cancel));
@@ -152,7 +162,8 @@ public static class BenchCommand
                 var rate = TrainingBenchmark.Measure(TrainingBenchmark.ParityRun(dataset, trainSize, kernel), data, cancel);
                 pair.Add(rate);
                 terminal.Output.WriteLine($"  repeat {r + 1} {rate.Kernel}: {rate.ImagesPerSecond:F1} train img/s, " +
-                                          $"{rate.TrialsPerBatch:F1} trials/batch, {rate.MsPerTrial:F3} ms/trial, test loss {rate.TestLoss:F4}");
+                                          $"{rate.TrialsPerBatch:F1} trials/batch, {rate.MsPerTrial:F3} ms/trial, test loss {rate.TestLoss:F4}, " +
+                                          $"{rate.ImagesPerCpuSecond:F1} img per CPU-second");
             }
             rates.AddRange(pair);
             ratios.Add(pair[1].ImagesPerSecond / pair[0].ImagesPerSecond);
@@ -162,7 +173,8 @@ public static class BenchCommand
             var mine = rates.Where(x => x.Kernel == kernel).ToList();
             terminal.Output.WriteLine($"median {kernel}: {TrainingBenchmark.Median(mine.Select(x => x.ImagesPerSecond)):F1} train img/s, " +
                                       $"{TrainingBenchmark.Median(mine.Select(x => x.MsPerTrial)):F3} ms/trial, " +
-                                      $"{TrainingBenchmark.Median(mine.Select(x => x.TrialsPerBatch)):F1} trials/batch");
+                                      $"{TrainingBenchmark.Median(mine.Select(x => x.TrialsPerBatch)):F1} trials/batch, " +
+                                      $"{TrainingBenchmark.Median(mine.Select(x => x.ImagesPerCpuSecond)):F1} img per CPU-second");
         }
         terminal.Output.WriteLine($"native/torch speed ratio per repeat: {string.Join(", ", ratios.Select(x => x.ToString("F2", CultureInfo.InvariantCulture)))}; median {TrainingBenchmark.Median(ratios):F2}");
         if (sideBySide)
@@ -178,6 +190,37 @@ public static class BenchCommand
             terminal.Output.WriteLine($"median side-by-side ratio (2 runs on 2 threads / 1 run): {TrainingBenchmark.Median(pair):F2}");
         }
         terminal.Output.WriteLine($"peak resident memory {TrainingBenchmark.ResidentMegabytes("VmHWM:"):F0} MB");
+        return ExitCodes.Success;
+    }
+
+    static int QualityFigures(Terminal terminal, string dataset, int trainSize, int testSize, int seeds, CancellationToken cancel)
+    {
+        DatasetSplits data;
+        try
+        {
+            data = new DatasetStore(DataPaths.DefaultDirectory).Load(dataset);
+        }
+        catch (Exception e) when (e is DataException or IOException or ArgumentException)
+        {
+            terminal.Error.WriteLine($"error: --per-sample-quality {dataset}: {e.Message} (fetch it with 'gfe data fetch {dataset}')");
+            return ExitCodes.Unavailable;
+        }
+        terminal.Output.WriteLine($"gfe bench --per-sample-quality {dataset}: {trainSize} training images, {testSize} test images, seeds 0-{seeds - 1}");
+        var differences = new Dictionary<string, List<double>>();
+        for (int seed = 0; seed < seeds; seed++)
+        {
+            var config = TrainingBenchmark.ParityRun(dataset, trainSize, AmdKernel.Native, seed) with { TestSize = testSize };
+            var rows = TrainingBenchmark.PerSampleQuality(config, data, [1, 0.25, 0.0625], cancel);
+            foreach (var (solver, loss, steps, gflops) in rows)
+            {
+                terminal.Output.WriteLine($"  seed {seed} {solver}: test loss {loss:F4} ({loss - rows[0].TestLoss:+0.0000;-0.0000}), " +
+                                          $"{steps:F0} accepted steps/image, {gflops:F1} GFLOP/s");
+                if (!differences.TryGetValue(solver.Split(' ')[^1], out var list)) differences[solver.Split(' ')[^1]] = list = [];
+                list.Add(loss - rows[0].TestLoss);
+            }
+        }
+        foreach (var (scale, list) in differences.Skip(1))
+            terminal.Output.WriteLine($"per-sample scale {scale} minus batch: mean {list.Average():+0.0000;-0.0000}, per seed {string.Join(", ", list.Select(d => d.ToString("+0.0000;-0.0000", CultureInfo.InvariantCulture)))}");
         return ExitCodes.Success;
     }
 

@@ -5,6 +5,7 @@ using Gfe.Engine.Losses;
 using Gfe.Engine.Models;
 using Gfe.Engine.Runs;
 using Gfe.Engine.Solvers;
+using Gfe.Engine.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -31,11 +32,13 @@ public static class TrainingBenchmark
 
     public static TrainingRate Measure(RunConfig config, DatasetSplits data, CancellationToken cancel = default)
     {
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var result = RunExecutor.Execute(config, data, null, cancel);
+        double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         long batches = result.TrainAmd.Solves;
         long trials = result.TrainAmd.AcceptedSteps + result.TrainAmd.RejectedTrials;
         return new TrainingRate(Name(config.Amd.Kernel), result.ImagesSeen / result.TrainSeconds, (double)trials / Math.Max(1, batches),
-            1000 * result.TrainSeconds / Math.Max(1, trials), result.TestLoss.Values.First());
+            1000 * result.TrainSeconds / Math.Max(1, trials), result.TestLoss.Values.First(), result.ImagesSeen / cpuSeconds);
     }
 
     /// <summary>
@@ -91,6 +94,50 @@ public static class TrainingBenchmark
         }
         report(done, ResidentMegabytes("VmRSS:"));
         return ResidentMegabytes("VmHWM:");
+    }
+
+    /// <summary>
+    /// Trains a decoder as a parity GFE-amd run does (batch-coupled AMD on <paramref name="config"/>'s kernel, z* held
+    /// constant, RMSprop), then encodes the same test images with batch-coupled AMD at the test batch size and with
+    /// per-sample AMD in one batch at each tolerance scale. Returns the test losses (batch first) and accepted steps per
+    /// test image, and the per-sample solves' decoder GFLOP/s.
+    /// </summary>
+    public static IReadOnlyList<(string Solver, double TestLoss, double StepsPerImage, double Gflops)> PerSampleQuality(
+        RunConfig config, DatasetSplits data, IReadOnlyList<double> scales, CancellationToken cancel = default)
+    {
+        torch.set_num_threads(1);
+        using var scope = torch.NewDisposeScope();
+        var inputs = RunInputs.Prepare(config, data);
+        using var generator = new Generator((ulong)config.Seed, CPU);
+        using var decoder = new Decoder(generator);
+        var training = new AmdSolver(config.Amd);
+        TrainingLoop.Run(decoder, images =>
+        {
+            var solution = training.Solve(decoder, images, LatentStart.Draw(config.Z0, images.shape[0], generator, CPU));
+            return ReconstructionLoss.BatchSum(decoder.forward(solution.Latent), images);
+        }, inputs.Train, config, CPU, null, cancel);
+
+        var rows = new List<(string, double, double, double)>();
+        void Evaluate(string name, AmdOptions options, int batchSize)
+        {
+            using var draws = Checkpoints.TorchState.Copy(generator);   // every solver starts from the same z0 draws
+            var clock = Stopwatch.StartNew();
+            long decoderRows = 0, stepsTotal = 0;
+            var solver = new AmdSolver(options);
+            double loss = TestEvaluation.MeanLoss(inputs.Test, batchSize, images =>
+            {
+                var solution = solver.Solve(decoder, images, LatentStart.Draw(config.Z0, images.shape[0], draws, CPU));
+                decoderRows += solution.ForwardRows + solution.BackwardRows;
+                stepsTotal += solution.Statistics.AcceptedSteps;
+                return decoder.forward(solution.Latent);
+            }, CPU, null, cancel);
+            rows.Add((name, loss, (double)stepsTotal / inputs.Test.Count, decoderRows * SolverBenchmark.FlopsPerRow / clock.Elapsed.TotalSeconds / 1e9));
+        }
+        Evaluate($"batch B={config.TestBatchSize}", config.Amd with { Mode = AmdMode.Batch }, config.TestBatchSize);
+        foreach (var scale in scales)
+            Evaluate($"per-sample B={inputs.Test.Count} scale {scale.ToString("G4", CultureInfo.InvariantCulture)}",
+                config.Amd with { Mode = AmdMode.PerSample, PerSampleToleranceScale = scale }, inputs.Test.Count);
+        return rows;
     }
 
     /// <summary>A line of /proc/self/status in MB (VmRSS: now, VmHWM: peak), or NaN off Linux.</summary>

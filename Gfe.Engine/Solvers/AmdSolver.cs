@@ -45,6 +45,8 @@ public sealed class AmdSolver
         if (!(options.FallbackDt > 0)) return $"amd.fallbackDt must be positive, not {options.FallbackDt}";
         if (!(options.Growth > 0)) return $"amd.growth must be positive, not {options.Growth}";
         if (options.MaxHalvings < 1) return $"amd.maxHalvings must be at least 1, not {options.MaxHalvings}";
+        if (!(options.PerSampleToleranceScale > 0) || !double.IsFinite(options.PerSampleToleranceScale))
+            return $"amd.perSampleToleranceScale must be a positive number, not {options.PerSampleToleranceScale}";
         if (options.Window < 2) return $"amd.window must be at least 2 (a slope needs two losses), not {options.Window}";
         if (!System.Enum.IsDefined(options.Mode)) return $"amd.mode must be batch or per-sample, not {options.Mode}";
         if (!System.Enum.IsDefined(options.Kernel)) return $"amd.kernel must be torch or native, not {options.Kernel}";
@@ -297,7 +299,7 @@ public sealed class AmdSolver
                         monitored[i].Add(monitoredLoss.Value);
                         var window = monitored[i];
                         if (window.Count >= options.Window &&
-                            Math.Abs(MeanSlope(window.GetRange(window.Count - options.Window, options.Window))) < options.Tolerance)
+                            Math.Abs(MeanSlope(window.GetRange(window.Count - options.Window, options.Window))) < options.Tolerance * options.PerSampleToleranceScale)
                             converged[i] = true;
                     }
                     dt[i] = nextDt;

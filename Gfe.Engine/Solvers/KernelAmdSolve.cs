@@ -217,7 +217,7 @@ sealed class KernelAmdSolve(AmdOptions options)
                         var window = monitored[i];
                         window.Add(monitoredLoss.Value);
                         if (window.Count >= options.Window &&
-                            Math.Abs(AmdSolver.MeanSlope(window.GetRange(window.Count - options.Window, options.Window))) < options.Tolerance)
+                            Math.Abs(AmdSolver.MeanSlope(window.GetRange(window.Count - options.Window, options.Window))) < options.Tolerance * options.PerSampleToleranceScale)
                             converged[i] = true;
                     }
                     dt[i] = nextDt;

@@ -139,15 +139,19 @@ public class AmdNativeKernelTests
         Assert.Equal(AmdKernel.Native, native.Amd.Kernel);
         Assert.Equal(AmdKernel.Torch, new RunConfig().Amd.Kernel);
         Assert.Throws<RunConfigException>(() => RunParameters.Apply(new RunConfig(), "amd.kernel", "cuda"));
+        Assert.Equal(0.0625, RunParameters.Apply(new RunConfig(), "amd.perSampleToleranceScale", "0.0625").Amd.PerSampleToleranceScale);
+        Assert.Equal("1", RunParameters.Find("amd.perSampleToleranceScale")!.Format(new RunConfig()));
 
-        // The key as it was computed before amd.kernel existed: every other setting, in table order.
+        // The key as it was computed before amd.kernel and amd.perSampleToleranceScale existed: every other setting, in order.
         foreach (var config in new[] { new RunConfig(), new RunConfig { Seed = 4, Amd = new AmdOptions { Tau = 300 } } })
         {
-            var canonical = string.Join("\n", RunParameters.ToList(config).Where(kv => kv.Key != "amd.kernel")
+            var canonical = string.Join("\n", RunParameters.ToList(config)
+                .Where(kv => kv.Key is not ("amd.kernel" or "amd.perSampleToleranceScale"))
                 .Select(kv => $"{kv.Key}={kv.Value}"));
             var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..10];
             Assert.EndsWith("." + hash, RunKey.For(config));
             Assert.NotEqual(RunKey.For(config), RunKey.For(config with { Amd = config.Amd with { Kernel = AmdKernel.Native } }));
+            Assert.NotEqual(RunKey.For(config), RunKey.For(config with { Amd = config.Amd with { PerSampleToleranceScale = 0.0625 } }));
         }
     }
 }
