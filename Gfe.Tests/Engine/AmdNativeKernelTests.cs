@@ -119,6 +119,36 @@ public class AmdNativeKernelTests
         Assert.Equal(total, batch.Statistics);
     }
 
+    /// <summary>
+    /// amd.perSampleToleranceScale: an image stops at the first window whose |slope| is under tolerance x scale, so a
+    /// smaller scale never stops an image sooner; scale 1 is the original rule. On both kernels.
+    /// </summary>
+    [Theory]
+    [InlineData(AmdKernel.Torch)]
+    [InlineData(AmdKernel.Native)]
+    public void Per_sample_tolerance_scale_moves_each_images_stopping_point(AmdKernel kernel)
+    {
+        var original = new AmdOptions { Tau = 1000, Tolerance = 1e-6, Mode = AmdMode.PerSample, Kernel = kernel };
+        var strict = original with { PerSampleToleranceScale = 0.25 };
+        using var problem = new Problem(3, sharpness: 2);
+        var (loose, looseTrials) = problem.Solve(original);
+        var (tight, tightTrials) = problem.Solve(strict);
+        Assert.True(loose.Statistics.ConvergedSolves > 0, "the loose rule should converge some images");
+        for (int i = 0; i < 3; i++)
+        {
+            var mine = tightTrials.Where(t => t.Sample == i && t.MonitoredLoss is not null).Select(t => t.MonitoredLoss!.Value).ToList();
+            var window = original.Window;
+            // The stopping point: the first window under tolerance x scale (or tau reached without one).
+            int firstUnder = Enumerable.Range(window, Math.Max(0, mine.Count - window + 1))
+                .FirstOrDefault(n => Math.Abs(AmdSolver.MeanSlope(mine.GetRange(n - window, window))) < original.Tolerance * 0.25, -1);
+            bool converged = tightTrials.Any(t => t.Sample == i && t.Converged);
+            Assert.Equal(converged, firstUnder >= 0);
+            if (converged) Assert.Equal(firstUnder, mine.Count);
+            Assert.True(tight.SampleTimes[i] >= loose.SampleTimes[i], $"image {i} stopped sooner under the stricter rule");
+        }
+        Assert.True(tight.Statistics.AcceptedSteps > loose.Statistics.AcceptedSteps, $"{tight.Statistics} vs {loose.Statistics}");
+    }
+
     [Fact]
     public void Non_finite_input_is_an_exception()
     {
