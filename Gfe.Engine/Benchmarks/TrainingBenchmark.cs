@@ -99,8 +99,8 @@ public static class TrainingBenchmark
     /// <summary>
     /// Trains a decoder as a parity GFE-amd run does (batch-coupled AMD on <paramref name="config"/>'s kernel, z* held
     /// constant, RMSprop), then encodes the same test images with batch-coupled AMD at the test batch size and with
-    /// per-sample AMD in one batch at each tolerance scale. Returns the test losses (batch first) and accepted steps per
-    /// test image, and the per-sample solves' decoder GFLOP/s.
+    /// per-sample AMD in one batch at each tolerance scale. Returns the test losses (batch first) and accepted flow steps
+    /// per test image, and the per-sample solves' decoder GFLOP/s.
     /// </summary>
     public static IReadOnlyList<(string Solver, double TestLoss, double StepsPerImage, double Gflops)> PerSampleQuality(
         RunConfig config, DatasetSplits data, IReadOnlyList<double> scales, CancellationToken cancel = default)
@@ -122,16 +122,18 @@ public static class TrainingBenchmark
         {
             using var draws = Checkpoints.TorchState.Copy(generator);   // every solver starts from the same z0 draws
             var clock = Stopwatch.StartNew();
-            long decoderRows = 0, stepsTotal = 0;
+            long decoderRows = 0;
+            var amd = AmdStatistics.None;
             var solver = new AmdSolver(options);
             double loss = TestEvaluation.MeanLoss(inputs.Test, batchSize, images =>
             {
                 var solution = solver.Solve(decoder, images, LatentStart.Draw(config.Z0, images.shape[0], draws, CPU));
                 decoderRows += solution.ForwardRows + solution.BackwardRows;
-                stepsTotal += solution.Statistics.AcceptedSteps;
+                amd = amd.Add(solution.Statistics);
                 return decoder.forward(solution.Latent);
             }, CPU, null, cancel);
-            rows.Add((name, loss, (double)stepsTotal / inputs.Test.Count, decoderRows * SolverBenchmark.FlopsPerRow / clock.Elapsed.TotalSeconds / 1e9));
+            // Accepted steps per solve: per batch in batch mode (every image of it takes them), per image in per-sample mode.
+            rows.Add((name, loss, (double)amd.AcceptedSteps / amd.Solves, decoderRows * SolverBenchmark.FlopsPerRow / clock.Elapsed.TotalSeconds / 1e9));
         }
         Evaluate($"batch B={config.TestBatchSize}", config.Amd with { Mode = AmdMode.Batch }, config.TestBatchSize);
         foreach (var scale in scales)
