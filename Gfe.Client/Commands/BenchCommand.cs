@@ -152,7 +152,7 @@ public static class BenchCommand
         }
         terminal.Output.WriteLine($"gfe bench --training {dataset}: GFE-amd parity, {trainSize} training images, B 16, tau 1e4, " +
                                   $"{repeats} repeat(s), 1 torch thread, {Environment.ProcessorCount} cores, SIMD {PanelGemm.Accelerated}");
-        var rates = new List<TrainingRate>();
+        var trainingRates = new List<TrainingRate>();
         var ratios = new List<double>();
         for (int r = 0; r < repeats; r++)
         {
@@ -165,12 +165,12 @@ public static class BenchCommand
                                           $"{rate.TrialsPerBatch:F1} trials/batch, {rate.MsPerTrial:F3} ms/trial, test loss {rate.TestLoss:F4}, " +
                                           $"{rate.ImagesPerCpuSecond:F1} img per CPU-second");
             }
-            rates.AddRange(pair);
+            trainingRates.AddRange(pair);
             ratios.Add(pair[1].ImagesPerSecond / pair[0].ImagesPerSecond);
         }
         foreach (var kernel in new[] { "torch", "native" })
         {
-            var mine = rates.Where(x => x.Kernel == kernel).ToList();
+            var mine = trainingRates.Where(x => x.Kernel == kernel).ToList();
             terminal.Output.WriteLine($"median {kernel}: {TrainingBenchmark.Median(mine.Select(x => x.ImagesPerSecond)):F1} train img/s, " +
                                       $"{TrainingBenchmark.Median(mine.Select(x => x.MsPerTrial)):F3} ms/trial, " +
                                       $"{TrainingBenchmark.Median(mine.Select(x => x.TrialsPerBatch)):F1} trials/batch, " +
@@ -179,15 +179,16 @@ public static class BenchCommand
         terminal.Output.WriteLine($"native/torch speed ratio per repeat: {string.Join(", ", ratios.Select(x => x.ToString("F2", CultureInfo.InvariantCulture)))}; median {TrainingBenchmark.Median(ratios):F2}");
         if (sideBySide)
         {
-            var (alone, pair) = (new List<double>(), new List<double>());
+            var rates = new List<SideBySideRate>();
             for (int r = 0; r < repeats; r++)
             {
-                var (one, two, ratio) = TrainingBenchmark.SideBySide(TrainingBenchmark.ParityRun(dataset, trainSize, AmdKernel.Native), data, cancel);
-                alone.Add(one);
-                pair.Add(ratio);
-                terminal.Output.WriteLine($"  side by side {r + 1}: one run {one:F1} img/s, two runs {two:F1} img/s together, ratio {ratio:F2}");
+                var rate = TrainingBenchmark.SideBySide(TrainingBenchmark.ParityRun(dataset, trainSize, AmdKernel.Native), data, cancel);
+                rates.Add(rate);
+                terminal.Output.WriteLine($"  side by side {r + 1}: one run {rate.Alone:F1} img/s, two runs {rate.Pair:F1} img/s together, " +
+                                          $"ratio {rate.Ratio:F2}; per CPU-second ratio {rate.CpuEfficiency:F2}");
             }
-            terminal.Output.WriteLine($"median side-by-side ratio (2 runs on 2 threads / 1 run): {TrainingBenchmark.Median(pair):F2}");
+            terminal.Output.WriteLine($"median side-by-side ratio (2 runs on 2 threads / 1 run): {TrainingBenchmark.Median(rates.Select(x => x.Ratio)):F2}; " +
+                                      $"per CPU-second {TrainingBenchmark.Median(rates.Select(x => x.CpuEfficiency)):F2}");
         }
         terminal.Output.WriteLine($"peak resident memory {TrainingBenchmark.ResidentMegabytes("VmHWM:"):F0} MB");
         return ExitCodes.Success;

@@ -43,22 +43,29 @@ public static class TrainingBenchmark
 
     /// <summary>
     /// One run alone, then two copies (seeds s and s + 1) at once on two threads of this process, each with one torch
-    /// thread: the pair's training images per second over the single run's. Two cores at full use would give 2.
+    /// thread: the pair's training images per second over the single run's (2 = perfect on 2 free cores). Also the
+    /// same ratio per CPU-second of the process: near 1 when the two runs do not slow each other down (caches, memory
+    /// bandwidth, locks), whatever share of the cores a shared machine gives them.
     /// </summary>
-    public static (double Alone, double Pair, double Ratio) SideBySide(RunConfig config, DatasetSplits data, CancellationToken cancel = default)
+    public static SideBySideRate SideBySide(RunConfig config, DatasetSplits data, CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var alone = RunExecutor.Execute(config, data, null, cancel);
         double aloneRate = alone.ImagesSeen / clock.Elapsed.TotalSeconds;
+        double aloneCpuRate = alone.ImagesSeen / (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
 
         var results = new RunResult?[2];
         var threads = Enumerable.Range(0, 2).Select(i => new Thread(() =>
             results[i] = RunExecutor.Execute(config with { Seed = config.Seed + i }, data, null, cancel))).ToList();
         clock.Restart();
+        cpu = Process.GetCurrentProcess().TotalProcessorTime;
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
-        double pairRate = results.Sum(r => r!.ImagesSeen) / clock.Elapsed.TotalSeconds;
-        return (aloneRate, pairRate, pairRate / aloneRate);
+        long images = results.Sum(r => r!.ImagesSeen);
+        double pairRate = images / clock.Elapsed.TotalSeconds;
+        double pairCpuRate = images / (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        return new SideBySideRate(aloneRate, pairRate, pairRate / aloneRate, pairCpuRate / aloneCpuRate);
     }
 
     /// <summary>
