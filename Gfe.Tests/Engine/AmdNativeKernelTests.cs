@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Encoding = System.Text.Encoding;
 using Gfe.Engine.Data;
+using Gfe.Engine.Flows;
 using Gfe.Engine.Models;
 using Gfe.Engine.Runs;
 using Gfe.Engine.Solvers;
@@ -147,6 +148,25 @@ public class AmdNativeKernelTests
             Assert.True(tight.SampleTimes[i] >= loose.SampleTimes[i], $"image {i} stopped sooner under the stricter rule");
         }
         Assert.True(tight.Statistics.AcceptedSteps > loose.Statistics.AcceptedSteps, $"{tight.Statistics} vs {loose.Statistics}");
+    }
+
+    /// <summary>The exact adjoint needs the accepted path: the native solve records the same times and points.</summary>
+    [Fact]
+    public void Native_solve_records_the_accepted_path_for_the_adjoint()
+    {
+        using var problem = new Problem(2, sharpness: 1);
+        var torchPath = new TrajectoryRecorder();
+        var nativePath = new TrajectoryRecorder();
+        var torchSolution = new AmdSolver(Smooth).Solve(problem.Decoder, problem.Images, problem.Z0, trajectory: torchPath);
+        var native = new AmdSolver(Smooth with { Kernel = AmdKernel.Native }).Solve(problem.Decoder, problem.Images, problem.Z0, trajectory: nativePath);
+        using var torchTrajectory = torchPath.ToTrajectory();
+        using var nativeTrajectory = nativePath.ToTrajectory();
+        Assert.Equal(torchSolution.Statistics.AcceptedSteps + 1, nativePath.Count);
+        Assert.Equal(torchTrajectory.Times, nativeTrajectory.Times);
+        Assert.True(nativeTrajectory.States[0].Equals(problem.Z0), "the path starts at z0");
+        Assert.True(nativeTrajectory.Final.Equals(native.Latent), "the path ends at z*");
+        for (int k = 0; k < nativePath.Count; k++)
+            Assert.True(torchTrajectory.States[k].allclose(nativeTrajectory.States[k], rtol: 1e-4, atol: 1e-4), $"point {k}");
     }
 
     [Fact]
