@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using Gfe.Engine.Benchmarks;
+using Gfe.Engine.Data;
+using Gfe.Engine.Kernels;
+using Gfe.Engine.Runs;
 using Spectre.Console;
 
 namespace Gfe.Client.Commands;
@@ -37,6 +40,30 @@ public static class BenchCommand
         var trainBatches = new Option<int?>("--train-batches") { Description = $"Training batches timed per measurement (default {defaults.TrainBatches}).", HelpName = "N" };
         var testImages = new Option<int?>("--test-images") { Description = $"Test images encoded per measurement, rounded up to whole batches (default {defaults.TestImages}).", HelpName = "N" };
         var threads = new Option<int?>("--threads") { Description = "Torch threads (default 1, as each run uses one core).", HelpName = "N" };
+        var training = new Option<string?>("--training")
+        {
+            Description = "Instead of the solver table: time whole GFE-amd training runs with parity settings (B 16, tau 1e4, " +
+                          "one thread) on this dataset (e.g. fashion-mnist, from the data directory), with amd.kernel torch and native alternately, " +
+                          "--repeats times; prints training images/s, AMD trials per batch, ms per trial, and the native/torch ratio of each repeat.",
+            HelpName = "DATASET",
+        };
+        var trainSize = new Option<int>("--train-size") { Description = "Training images of a --training run (default 480).", DefaultValueFactory = _ => 480, HelpName = "N" };
+        var sideBySide = new Option<bool>("--side-by-side")
+        {
+            Description = "With --training: also one native run alone, then two at once on two threads of this process; prints the throughput ratio (2 = perfect on 2 cores).",
+        };
+        var quality = new Option<string?>("--per-sample-quality")
+        {
+            Description = "Instead of the solver table: train a parity GFE-amd decoder (native kernel) on --train-size images of this dataset, then " +
+                          "encode the first --test-images test images with batch-coupled AMD (B 16) and with per-sample AMD in one batch at " +
+                          "amd.perSampleToleranceScale 1, 1/4 and 1/16; prints test losses, steps per image and GFLOP/s, for seeds 0..--repeats-1.",
+            HelpName = "DATASET",
+        };
+        var memorySteps = new Option<long?>("--memory-steps")
+        {
+            Description = "Instead of the solver table: GFE-amd training steps on synthetic B = 16 batches until this many AMD trials have run, per kernel; prints resident memory at the start, middle and end, and the peak.",
+            HelpName = "N",
+        };
 
         var command = new Command("bench", """
             Measure the latent solvers on this machine, on synthetic MNIST-like images and an untrained decoder, at
@@ -48,7 +75,8 @@ public static class BenchCommand
             The machine may be shared: compare rows of one run, and repeat for medians.
             Exit codes: 0 done, 2 invalid arguments, 130 interrupted.
             """);
-        foreach (var option in new Option[] { quick, csv, batchSizes, solvers, tau, repeats, trainBatches, testImages, threads })
+        foreach (var option in new Option[] { quick, csv, batchSizes, solvers, tau, repeats, trainBatches, testImages, threads,
+                     training, trainSize, sideBySide, memorySteps, quality })
             command.Options.Add(option);
 
         command.SetAction((parse, cancel) =>
@@ -75,6 +103,15 @@ public static class BenchCommand
                 return Task.FromResult(ExitCodes.InvalidInput);
             }
 
+            if (parse.GetValue(memorySteps) is { } steps)
+                return Task.FromResult(MemoryFigures(terminal, steps, cancel));
+            if (parse.GetValue(quality) is { } qualityData)
+                return Task.FromResult(QualityFigures(terminal, qualityData, parse.GetValue(trainSize),
+                    parse.GetValue(testImages) ?? 500, settings.Repeats, cancel));
+            if (parse.GetValue(training) is { } dataset)
+                return Task.FromResult(TrainingFigures(terminal, dataset, parse.GetValue(trainSize), settings.Repeats,
+                    parse.GetValue(sideBySide), cancel));
+
             IReadOnlyList<SolverBenchmarkRow> rows;
             try
             {
@@ -98,6 +135,111 @@ public static class BenchCommand
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
+    }
+
+    /// <summary>Whole parity runs per kernel on real data, alternating so both see the same machine load.</summary>
+    static int TrainingFigures(Terminal terminal, string dataset, int trainSize, int repeats, bool sideBySide, CancellationToken cancel)
+    {
+        DatasetSplits data;
+        try
+        {
+            data = new DatasetStore(DataPaths.DefaultDirectory).Load(dataset);
+        }
+        catch (Exception e) when (e is DataException or IOException or ArgumentException)
+        {
+            terminal.Error.WriteLine($"error: --training {dataset}: {e.Message} (fetch it with 'gfe data fetch {dataset}')");
+            return ExitCodes.Unavailable;
+        }
+        terminal.Output.WriteLine($"gfe bench --training {dataset}: GFE-amd parity, {trainSize} training images, B 16, tau 1e4, " +
+                                  $"{repeats} repeat(s), 1 torch thread, {Environment.ProcessorCount} cores, SIMD {PanelGemm.Accelerated}");
+        var trainingRates = new List<TrainingRate>();
+        var ratios = new List<double>();
+        for (int r = 0; r < repeats; r++)
+        {
+            var pair = new List<TrainingRate>();
+            foreach (var kernel in new[] { AmdKernel.Torch, AmdKernel.Native })
+            {
+                var rate = TrainingBenchmark.Measure(TrainingBenchmark.ParityRun(dataset, trainSize, kernel), data, cancel);
+                pair.Add(rate);
+                terminal.Output.WriteLine($"  repeat {r + 1} {rate.Kernel}: {rate.ImagesPerSecond:F1} train img/s, " +
+                                          $"{rate.TrialsPerBatch:F1} trials/batch, {rate.MsPerTrial:F3} ms/trial, test loss {rate.TestLoss:F4}, " +
+                                          $"{rate.ImagesPerCpuSecond:F1} img per CPU-second");
+            }
+            trainingRates.AddRange(pair);
+            ratios.Add(pair[1].ImagesPerSecond / pair[0].ImagesPerSecond);
+        }
+        foreach (var kernel in new[] { "torch", "native" })
+        {
+            var mine = trainingRates.Where(x => x.Kernel == kernel).ToList();
+            terminal.Output.WriteLine($"median {kernel}: {TrainingBenchmark.Median(mine.Select(x => x.ImagesPerSecond)):F1} train img/s, " +
+                                      $"{TrainingBenchmark.Median(mine.Select(x => x.MsPerTrial)):F3} ms/trial, " +
+                                      $"{TrainingBenchmark.Median(mine.Select(x => x.TrialsPerBatch)):F1} trials/batch, " +
+                                      $"{TrainingBenchmark.Median(mine.Select(x => x.ImagesPerCpuSecond)):F1} img per CPU-second");
+        }
+        terminal.Output.WriteLine($"native/torch speed ratio per repeat: {string.Join(", ", ratios.Select(x => x.ToString("F2", CultureInfo.InvariantCulture)))}; median {TrainingBenchmark.Median(ratios):F2}");
+        if (sideBySide)
+        {
+            var rates = new List<SideBySideRate>();
+            for (int r = 0; r < repeats; r++)
+            {
+                var rate = TrainingBenchmark.SideBySide(TrainingBenchmark.ParityRun(dataset, trainSize, AmdKernel.Native), data, cancel);
+                rates.Add(rate);
+                terminal.Output.WriteLine($"  side by side {r + 1}: one run {rate.Alone:F1} img/s, two runs {rate.Pair:F1} img/s together, " +
+                                          $"ratio {rate.Ratio:F2}; per CPU-second ratio {rate.CpuEfficiency:F2}");
+            }
+            terminal.Output.WriteLine($"median side-by-side ratio (2 runs on 2 threads / 1 run): {TrainingBenchmark.Median(rates.Select(x => x.Ratio)):F2}; " +
+                                      $"per CPU-second {TrainingBenchmark.Median(rates.Select(x => x.CpuEfficiency)):F2}");
+        }
+        terminal.Output.WriteLine($"peak resident memory {TrainingBenchmark.ResidentMegabytes("VmHWM:"):F0} MB");
+        return ExitCodes.Success;
+    }
+
+    static int QualityFigures(Terminal terminal, string dataset, int trainSize, int testSize, int seeds, CancellationToken cancel)
+    {
+        DatasetSplits data;
+        try
+        {
+            data = new DatasetStore(DataPaths.DefaultDirectory).Load(dataset);
+        }
+        catch (Exception e) when (e is DataException or IOException or ArgumentException)
+        {
+            terminal.Error.WriteLine($"error: --per-sample-quality {dataset}: {e.Message} (fetch it with 'gfe data fetch {dataset}')");
+            return ExitCodes.Unavailable;
+        }
+        terminal.Output.WriteLine($"gfe bench --per-sample-quality {dataset}: {trainSize} training images, {testSize} test images, seeds 0-{seeds - 1}");
+        var differences = new Dictionary<string, List<double>>();
+        for (int seed = 0; seed < seeds; seed++)
+        {
+            var config = TrainingBenchmark.ParityRun(dataset, trainSize, AmdKernel.Native, seed) with { TestSize = testSize };
+            var rows = TrainingBenchmark.PerSampleQuality(config, data, [1, 0.25, 0.0625], cancel);
+            foreach (var (solver, loss, steps, gflops) in rows)
+            {
+                terminal.Output.WriteLine($"  seed {seed} {solver}: test loss {loss:F4} ({loss - rows[0].TestLoss:+0.0000;-0.0000}), " +
+                                          $"{steps:F0} accepted steps/image, {gflops:F1} GFLOP/s");
+                if (!differences.TryGetValue(solver.Split(' ')[^1], out var list)) differences[solver.Split(' ')[^1]] = list = [];
+                list.Add(loss - rows[0].TestLoss);
+            }
+        }
+        foreach (var (scale, list) in differences.Skip(1))
+            terminal.Output.WriteLine($"per-sample scale {scale} minus batch: mean {list.Average():+0.0000;-0.0000}, per seed {string.Join(", ", list.Select(d => d.ToString("+0.0000;-0.0000", CultureInfo.InvariantCulture)))}");
+        return ExitCodes.Success;
+    }
+
+    static int MemoryFigures(Terminal terminal, long steps, CancellationToken cancel)
+    {
+        if (steps < 2)
+        {
+            terminal.Error.WriteLine($"error: --memory-steps must be at least 2, not {steps}");
+            return ExitCodes.InvalidInput;
+        }
+        foreach (var kernel in new[] { AmdKernel.Torch, AmdKernel.Native })
+        {
+            var points = new List<string>();
+            double peak = TrainingBenchmark.MemoryOverSteps(kernel, steps, 16,
+                (done, megabytes) => points.Add($"{megabytes:F0} MB after {done} trials"), cancel);
+            terminal.Output.WriteLine($"{TrainingBenchmark.Name(kernel)}: resident {string.Join(", ", points)}; process peak so far {peak:F0} MB");
+        }
+        return ExitCodes.Success;
     }
 
     static IReadOnlyList<T> ParseList<T>(string text, string option, Func<string, T> parse)

@@ -39,9 +39,20 @@ public sealed record AmdOptions
     /// <summary>Converged when |mean slope of the last Window losses| falls below this.</summary>
     public double Tolerance { get; init; } = 1e-5;
 
+    /// <summary>
+    /// Per-sample mode only: an image has converged when |its own loss slope| &lt; Tolerance x this. Batch mode tests the
+    /// slope of the batch-mean loss, which averages B images' noisy slopes; one image's 5-point slope dips under the
+    /// threshold by chance much earlier, so per-sample stopped early and tested worse (docs/performance.md).
+    /// 1 (default) keeps the original per-sample rule.
+    /// </summary>
+    public double PerSampleToleranceScale { get; init; } = 1.0;
+
     /// <summary>Batch-coupled (the reference, default) or per-sample acceptance.</summary>
     public AmdMode Mode { get; init; } = AmdMode.Batch;
 
     /// <summary>Which decoder passes a trial runs; no effect on the result, only on the cost.</summary>
     public AmdPasses Passes { get; init; } = AmdPasses.ReuseProbe;
+
+    /// <summary>Which code evaluates the decoder in the trials: torch ops or the host kernel (same algorithm).</summary>
+    public AmdKernel Kernel { get; init; } = AmdKernel.Torch;
 }

@@ -8,4 +8,11 @@ public sealed record RunParameter(
     string Name,
     string Description,
     Func<RunConfig, string> Format,
-    Func<RunConfig, string, RunConfig> Parse);
+    Func<RunConfig, string, RunConfig> Parse)
+{
+    /// <summary>
+    /// For a setting added after run keys were in use: the canonical value that the <see cref="RunKey"/> leaves out,
+    /// so that configs which keep it keep the key they had before the setting existed. Null: always in the key.
+    /// </summary>
+    public string? OmittedFromKeyAt { get; init; }
+}

@@ -36,6 +36,10 @@ public static class RunParameters
         Int("amd.window", "AMD convergence window (monitored losses)", 2, c => c.Amd.Window, (c, v) => c with { Amd = c.Amd with { Window = v } }),
         Real("amd.tolerance", "AMD convergence threshold on the mean loss slope", c => c.Amd.Tolerance, (c, v) => c with { Amd = c.Amd with { Tolerance = v } }),
         Enum("amd.mode", "AMD acceptance: batch (reference: one t and dt shared by the batch) or per-sample (each image its own)", c => c.Amd.Mode, (c, v) => c with { Amd = c.Amd with { Mode = v } }),
+        Enum("amd.kernel", "AMD trial evaluation: torch (ops + autograd) or native (host SIMD kernel; same algorithm, different float rounding)", c => c.Amd.Kernel, (c, v) => c with { Amd = c.Amd with { Kernel = v } })
+            with { OmittedFromKeyAt = "torch" },
+        Real("amd.perSampleToleranceScale", "per-sample AMD: an image converges when |its loss slope| < amd.tolerance x this (1 = the original rule)", c => c.Amd.PerSampleToleranceScale, (c, v) => c with { Amd = c.Amd with { PerSampleToleranceScale = v } })
+            with { OmittedFromKeyAt = "1" },
         Int("epochs", "passes over the training images, each in a fresh seeded order", 1, c => c.Epochs, (c, v) => c with { Epochs = v }),
         Int("evalEvery", "evaluate the test loss every this many training images; 0 = off", 0, c => c.EvalEvery, (c, v) => c with { EvalEvery = v }),
         Int("evalSize", "test images per curve evaluation (the first ones)", 1, c => c.EvalSize, (c, v) => c with { EvalSize = v }),

@@ -25,11 +25,14 @@ namespace Gfe.Engine.Solvers;
 public sealed class AmdSolver
 {
     readonly AmdOptions options;
+    readonly KernelAmdSolve? native;
 
+    /// <remarks>With amd.kernel = native the solver keeps host buffers between solves: use one solver per thread.</remarks>
     public AmdSolver(AmdOptions options)
     {
         if (Problem(options) is { } problem) throw new ArgumentException(problem, nameof(options));
         this.options = options;
+        if (options.Kernel == AmdKernel.Native) native = new KernelAmdSolve(options);
     }
 
     /// <summary>Why these options cannot run (naming the sweep key), or null if they can.</summary>
@@ -42,8 +45,11 @@ public sealed class AmdSolver
         if (!(options.FallbackDt > 0)) return $"amd.fallbackDt must be positive, not {options.FallbackDt}";
         if (!(options.Growth > 0)) return $"amd.growth must be positive, not {options.Growth}";
         if (options.MaxHalvings < 1) return $"amd.maxHalvings must be at least 1, not {options.MaxHalvings}";
+        if (!(options.PerSampleToleranceScale > 0) || !double.IsFinite(options.PerSampleToleranceScale))
+            return $"amd.perSampleToleranceScale must be a positive number, not {options.PerSampleToleranceScale}";
         if (options.Window < 2) return $"amd.window must be at least 2 (a slope needs two losses), not {options.Window}";
         if (!System.Enum.IsDefined(options.Mode)) return $"amd.mode must be batch or per-sample, not {options.Mode}";
+        if (!System.Enum.IsDefined(options.Kernel)) return $"amd.kernel must be torch or native, not {options.Kernel}";
         if (!System.Enum.IsDefined(options.Passes)) return $"AMD passes must be one of {string.Join(", ", System.Enum.GetNames<AmdPasses>())}, not {options.Passes}";
         return null;
     }
@@ -71,6 +77,14 @@ public sealed class AmdSolver
             throw new ArgumentException("per-sample AMD has one time line per image: record it with sampleTrajectories", nameof(trajectory));
         if (sampleTrajectories is not null && (options.Mode != AmdMode.PerSample || sampleTrajectories.Count != images.shape[0]))
             throw new ArgumentException("sampleTrajectories needs amd.mode=per-sample and one recorder per image", nameof(sampleTrajectories));
+        if (native is not null)
+        {
+            using var scope = torch.NewDisposeScope();
+            var solution = options.Mode == AmdMode.PerSample
+                ? native.PerSample(decoder, images, z0, trace, sampleTrajectories)
+                : native.BatchCoupled(decoder, images, z0, trace, trajectory);
+            return solution with { Latent = solution.Latent.to(images.device).MoveToOuterDisposeScope() };
+        }
         return options.Mode == AmdMode.PerSample
             ? SolvePerSample(decoder, images, z0, trace, sampleTrajectories)
             : SolveBatchCoupled(decoder, images, z0, trace, trajectory);
@@ -285,7 +299,7 @@ public sealed class AmdSolver
                         monitored[i].Add(monitoredLoss.Value);
                         var window = monitored[i];
                         if (window.Count >= options.Window &&
-                            Math.Abs(MeanSlope(window.GetRange(window.Count - options.Window, options.Window))) < options.Tolerance)
+                            Math.Abs(MeanSlope(window.GetRange(window.Count - options.Window, options.Window))) < options.Tolerance * options.PerSampleToleranceScale)
                             converged[i] = true;
                     }
                     dt[i] = nextDt;

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Globalization;
+using Gfe.Engine.Data;
+using Gfe.Engine.Losses;
+using Gfe.Engine.Models;
+using Gfe.Engine.Runs;
+using Gfe.Engine.Solvers;
+using Gfe.Engine.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Gfe.Engine.Benchmarks;
+
+/// <summary>
+/// Whole-run figures of issue 5 on real data: GFE-amd training throughput with parity semantics per AMD kernel, two
+/// runs side by side in one process against one alone, and resident memory over many latent steps.
+/// </summary>
+public static class TrainingBenchmark
+{
+    /// <summary>The PARITY GFE-amd run of the target: B = 16, reference AMD settings, a short test so training dominates.</summary>
+    public static RunConfig ParityRun(string dataset, int trainSize, AmdKernel kernel, int seed = 0) => new()
+    {
+        Method = RunMethod.GfeAmd,
+        Dataset = dataset,
+        TrainSize = trainSize,
+        TestSize = 16,
+        BatchSize = 16,
+        TestBatchSize = 16,
+        Seed = seed,
+        Amd = new AmdOptions { Kernel = kernel },
+    };
+
+    public static TrainingRate Measure(RunConfig config, DatasetSplits data, CancellationToken cancel = default)
+    {
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var result = RunExecutor.Execute(config, data, null, cancel);
+        double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        long batches = result.TrainAmd.Solves;
+        long trials = result.TrainAmd.AcceptedSteps + result.TrainAmd.RejectedTrials;
+        return new TrainingRate(Name(config.Amd.Kernel), result.ImagesSeen / result.TrainSeconds, (double)trials / Math.Max(1, batches),
+            1000 * result.TrainSeconds / Math.Max(1, trials), result.TestLoss.Values.First(), result.ImagesSeen / cpuSeconds);
+    }
+
+    /// <summary>
+    /// One run alone, then two copies (seeds s and s + 1) at once on two threads of this process, each with one torch
+    /// thread: the pair's training images per second over the single run's (2 = perfect on 2 free cores). Also the
+    /// same ratio per CPU-second of the process: near 1 when the two runs do not slow each other down (caches, memory
+    /// bandwidth, locks), whatever share of the cores a shared machine gives them.
+    /// </summary>
+    public static SideBySideRate SideBySide(RunConfig config, DatasetSplits data, CancellationToken cancel = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var alone = RunExecutor.Execute(config, data, null, cancel);
+        double aloneRate = alone.ImagesSeen / clock.Elapsed.TotalSeconds;
+        double aloneCpuRate = alone.ImagesSeen / (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+
+        var results = new RunResult?[2];
+        var threads = Enumerable.Range(0, 2).Select(i => new Thread(() =>
+            results[i] = RunExecutor.Execute(config with { Seed = config.Seed + i }, data, null, cancel))).ToList();
+        clock.Restart();
+        cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        long images = results.Sum(r => r!.ImagesSeen);
+        double pairRate = images / clock.Elapsed.TotalSeconds;
+        double pairCpuRate = images / (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        return new SideBySideRate(aloneRate, pairRate, pairRate / aloneRate, pairCpuRate / aloneCpuRate);
+    }
+
+    /// <summary>
+    /// GFE-amd training steps (AMD solve, then the RMSprop update) on synthetic batches of <paramref name="batchSize"/>
+    /// until <paramref name="steps"/> AMD trials have run; <paramref name="report"/> sees the trial count and the
+    /// resident memory (VmRSS, MB) at the start, the middle and the end. Returns the peak (VmHWM, MB).
+    /// </summary>
+    public static double MemoryOverSteps(AmdKernel kernel, long steps, int batchSize, Action<long, double> report, CancellationToken cancel = default)
+    {
+        torch.set_num_threads(1);
+        using var generator = new Generator(3, CPU);
+        using var decoder = new Decoder(generator);
+        using var optimizer = torch.optim.RMSProp(decoder.parameters(), 5e-4, 0.9, 1e-6);
+        var solver = new AmdSolver(new AmdOptions { Kernel = kernel, Tau = 300 });
+        long done = 0;
+        bool middleReported = false;
+        report(0, ResidentMegabytes("VmRSS:"));
+        while (done < steps)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var scope = torch.NewDisposeScope();
+            var images = torch.rand(batchSize, ImageSet.ImageSize, generator: generator).lt(0.2).to(ScalarType.Float32);
+            var solution = solver.Solve(decoder, images, torch.rand(batchSize, Decoder.LatentSize, generator: generator));
+            done += solution.Statistics.AcceptedSteps + solution.Statistics.RejectedTrials;
+            optimizer.zero_grad();
+            ReconstructionLoss.BatchSum(decoder.forward(solution.Latent), images).backward();
+            optimizer.step();
+            if (!middleReported && done >= steps / 2)
+            {
+                report(done, ResidentMegabytes("VmRSS:"));
+                middleReported = true;
+            }
+        }
+        report(done, ResidentMegabytes("VmRSS:"));
+        return ResidentMegabytes("VmHWM:");
+    }
+
+    /// <summary>
+    /// Trains a decoder as a parity GFE-amd run does (batch-coupled AMD on <paramref name="config"/>'s kernel, z* held
+    /// constant, RMSprop), then encodes the same test images with batch-coupled AMD at the test batch size and with
+    /// per-sample AMD in one batch at each tolerance scale. Returns the test losses (batch first) and accepted flow steps
+    /// per test image, and the per-sample solves' decoder GFLOP/s.
+    /// </summary>
+    public static IReadOnlyList<(string Solver, double TestLoss, double StepsPerImage, double Gflops)> PerSampleQuality(
+        RunConfig config, DatasetSplits data, IReadOnlyList<double> scales, CancellationToken cancel = default)
+    {
+        torch.set_num_threads(1);
+        using var scope = torch.NewDisposeScope();
+        var inputs = RunInputs.Prepare(config, data);
+        using var generator = new Generator((ulong)config.Seed, CPU);
+        using var decoder = new Decoder(generator);
+        var training = new AmdSolver(config.Amd);
+        TrainingLoop.Run(decoder, images =>
+        {
+            var solution = training.Solve(decoder, images, LatentStart.Draw(config.Z0, images.shape[0], generator, CPU));
+            return ReconstructionLoss.BatchSum(decoder.forward(solution.Latent), images);
+        }, inputs.Train, config, CPU, null, cancel);
+
+        var rows = new List<(string, double, double, double)>();
+        void Evaluate(string name, AmdOptions options, int batchSize)
+        {
+            using var draws = Checkpoints.TorchState.Copy(generator);   // every solver starts from the same z0 draws
+            var clock = Stopwatch.StartNew();
+            long decoderRows = 0;
+            var amd = AmdStatistics.None;
+            var solver = new AmdSolver(options);
+            double loss = TestEvaluation.MeanLoss(inputs.Test, batchSize, images =>
+            {
+                var solution = solver.Solve(decoder, images, LatentStart.Draw(config.Z0, images.shape[0], draws, CPU));
+                decoderRows += solution.ForwardRows + solution.BackwardRows;
+                amd = amd.Add(solution.Statistics);
+                return decoder.forward(solution.Latent);
+            }, CPU, null, cancel);
+            // Accepted steps per solve: per batch in batch mode (every image of it takes them), per image in per-sample mode.
+            rows.Add((name, loss, (double)amd.AcceptedSteps / amd.Solves, decoderRows * SolverBenchmark.FlopsPerRow / clock.Elapsed.TotalSeconds / 1e9));
+        }
+        Evaluate($"batch B={config.TestBatchSize}", config.Amd with { Mode = AmdMode.Batch }, config.TestBatchSize);
+        foreach (var scale in scales)
+            Evaluate($"per-sample B={inputs.Test.Count} scale {scale.ToString("G4", CultureInfo.InvariantCulture)}",
+                config.Amd with { Mode = AmdMode.PerSample, PerSampleToleranceScale = scale }, inputs.Test.Count);
+        return rows;
+    }
+
+    /// <summary>A line of /proc/self/status in MB (VmRSS: now, VmHWM: peak), or NaN off Linux.</summary>
+    public static double ResidentMegabytes(string field)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+                if (line.StartsWith(field, StringComparison.Ordinal))
+                    return double.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024;
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return double.NaN;
+    }
+
+    public static string Name(AmdKernel kernel) => kernel == AmdKernel.Native ? "native" : "torch";
+
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        int n = sorted.Count;
+        return n == 0 ? double.NaN : n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+}
