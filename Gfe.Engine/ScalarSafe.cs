@@ -64,7 +64,14 @@ public static class ScalarSafe
     /// <summary>min(a, 0), elementwise.</summary>
     public static Tensor NonPositivePart(this Tensor a) => a.clamp_max(Zero);
 
-    /// <summary>1 where a &lt;= 0, else 0, as a boolean tensor.</summary>
+    /// <summary>a &lt; s, elementwise, as a boolean tensor.</summary>
+    public static Tensor Below(this Tensor a, double s)
+    {
+        using var scalar = s.ToScalar();
+        return a.lt(scalar);
+    }
+
+    /// <summary>a &lt;= 0, elementwise, as a boolean tensor.</summary>
     public static Tensor AtMostZero(this Tensor a) => a.le(Zero);
 
     /// <summary>ELU with alpha = 1 (PyTorch's default), as nn.functional.elu(a, alpha: 1.0).</summary>

@@ -6,6 +6,7 @@ using Gfe.Engine.Models;
 using Gfe.Engine.Runs;
 using Gfe.Engine.Flows;
 using Gfe.Engine.Solvers;
+using Gfe.Engine.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -109,7 +110,7 @@ public static class SolverBenchmark
         using var scope = torch.NewDisposeScope();
         using var generator = new Generator((ulong)seed, CPU);
         using var decoder = new Decoder(generator);
-        using var optimizer = torch.optim.RMSProp(decoder.parameters(), 5e-4, 0.9, 1e-6);
+        using var optimizer = new RmsProp(decoder.parameters(), 5e-4, 0.9, 1e-6);
 
         // Training: the GFE-amd step (spec §3e) on fresh batches.
         var clock = Stopwatch.StartNew();
@@ -119,9 +120,9 @@ public static class SolverBenchmark
             using var batchScope = torch.NewDisposeScope();
             var images = Images(batchSize, generator);
             var encoding = solver.Encode(decoder, images, torch.rand(batchSize, Decoder.LatentSize, generator: generator));
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             ReconstructionLoss.BatchSum(decoder.forward(encoding.Latent), images).backward();
-            optimizer.step();
+            optimizer.Step();
         }
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
@@ -173,8 +174,8 @@ public static class SolverBenchmark
     static Tensor Images(int count, Generator generator)
     {
         using var noGrad = torch.no_grad();
-        var bright = torch.rand(count, ImageSet.ImageSize, generator: generator).lt(0.2).to(ScalarType.Float32);
-        return bright * 0.9 + torch.rand(count, ImageSet.ImageSize, generator: generator) * 0.1;
+        var bright = torch.rand(count, ImageSet.ImageSize, generator: generator).Below(0.2).to(ScalarType.Float32);
+        return bright.Times(0.9).Plus(torch.rand(count, ImageSet.ImageSize, generator: generator).Times(0.1));
     }
 
     /// <summary>

@@ -78,7 +78,7 @@ public static class TrainingBenchmark
         torch.set_num_threads(1);
         using var generator = new Generator(3, CPU);
         using var decoder = new Decoder(generator);
-        using var optimizer = torch.optim.RMSProp(decoder.parameters(), 5e-4, 0.9, 1e-6);
+        using var optimizer = new RmsProp(decoder.parameters(), 5e-4, 0.9, 1e-6);
         var solver = new AmdSolver(new AmdOptions { Kernel = kernel, Tau = 300 });
         long done = 0;
         bool middleReported = false;
@@ -87,12 +87,12 @@ public static class TrainingBenchmark
         {
             cancel.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
-            var images = torch.rand(batchSize, ImageSet.ImageSize, generator: generator).lt(0.2).to(ScalarType.Float32);
+            var images = torch.rand(batchSize, ImageSet.ImageSize, generator: generator).Below(0.2).to(ScalarType.Float32);
             var solution = solver.Solve(decoder, images, torch.rand(batchSize, Decoder.LatentSize, generator: generator));
             done += solution.Statistics.AcceptedSteps + solution.Statistics.RejectedTrials;
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             ReconstructionLoss.BatchSum(decoder.forward(solution.Latent), images).backward();
-            optimizer.step();
+            optimizer.Step();
             if (!middleReported && done >= steps / 2)
             {
                 report(done, ResidentMegabytes("VmRSS:"));

@@ -276,8 +276,13 @@ sealed class KernelAmdSolve(AmdOptions options)
         values.CopyTo(destination, 0);
     }
 
-    static Tensor Latents(ReadOnlySpan<float> values, int count) =>
-        torch.tensor(values[..(count * Latent)].ToArray(), [count, Latent]);
+    /// <summary>The latents as a tensor in libtorch's own memory: a tensor over a managed array rounds the decoder's
+    /// matrix products by that array's alignment, which differs from run to run (docs/platform-notes.md).</summary>
+    static Tensor Latents(ReadOnlySpan<float> values, int count)
+    {
+        using var wrapped = torch.tensor(values[..(count * Latent)].ToArray(), [count, Latent]);
+        return wrapped.clone();
+    }
 
     bool LossesDecreased(int count)
     {
