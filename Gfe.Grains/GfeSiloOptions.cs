@@ -66,6 +66,11 @@ public sealed record GfeSiloOptions
     /// (<see cref="SiloCapabilities"/>), e.g. Metadata:zone=lab-a, for placement rules to match on.</summary>
     public Dictionary<string, string> Metadata { get; init; } = [];
 
+    /// <summary>For scheduler tests and benchmarks only: the silo advertises this many GPUs (device "cuda") instead
+    /// of the ones libtorch finds, without having them. Real runs on such a silo still train on the CPU; simulated
+    /// runs need no device. Null (the default) advertises what is detected.</summary>
+    public int? SimulatedGpus { get; init; }
+
     /// <summary>Where rolling log files go.</summary>
     public string LogDirectory { get; init; } = "logs";
 
@@ -103,6 +108,7 @@ public sealed record GfeSiloOptions
         var problems = new List<string>();
         if (Slots < 1) problems.Add($"Slots must be at least 1, not {Slots}");
         if (string.IsNullOrWhiteSpace(DataDirectory)) problems.Add("DataDirectory must not be empty");
+        if (SimulatedGpus < 0) problems.Add($"SimulatedGpus must be 0 or more, not {SimulatedGpus}");
         if (CheckpointEvery < 0) problems.Add($"CheckpointEvery must be 0 (off) or a number of batches, not {CheckpointEvery}");
         if (!UsesRedis && !string.Equals(Clustering, LocalhostClustering, StringComparison.OrdinalIgnoreCase))
             problems.Add($"Clustering '{Clustering}' is not supported; use '{LocalhostClustering}' or '{RedisClustering}'");

@@ -12,7 +12,7 @@ public static class RunKey
 {
     public static string For(RunConfig config)
     {
-        var canonical = string.Join("\n", RunParameters.ToList(config).Select(kv => $"{kv.Key}={kv.Value}"));
+        var canonical = string.Join("\n", RunParameters.ToKeyList(config).Select(kv => $"{kv.Key}={kv.Value}"));
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..10];
         return $"{RunParameters.MethodName(config.Method)}.{config.Dataset}.n{config.TrainSize}.s{config.Seed}.{hash}";
     }

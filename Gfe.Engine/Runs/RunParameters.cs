@@ -51,7 +51,21 @@ public static class RunParameters
         Enum("adjoint.stepper", "backward adjoint integration: rk4 on the flow grid or euler at its points", c => c.Flow.AdjointStepper, (c, v) => c with { Flow = c.Flow with { AdjointStepper = v } }),
         Real("simulateSeconds", "simulate: seconds to sleep", c => c.SimulateSeconds, (c, v) => c with { SimulateSeconds = v }),
         Bool("simulateFailure", "simulate: fail instead of finishing", c => c.SimulateFailure, (c, v) => c with { SimulateFailure = v }),
+        Enum("device", "where the run may train: any (GPU silos first, else CPU) or gpu (waits for a GPU silo)", c => c.Device, (c, v) => c with { Device = v }),
     ];
+
+    /// <summary>Settings added after run keys were first handed out: at their default they stay out of the run key,
+    /// so that existing runs keep their keys and their stored results.</summary>
+    public static IReadOnlySet<string> KeyedOnlyWhenSet { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "device" };
+
+    /// <summary>The settings that name a run (<see cref="RunKey"/>): every setting except those of
+    /// <see cref="KeyedOnlyWhenSet"/> that are at their default.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> ToKeyList(RunConfig config)
+    {
+        var defaults = new RunConfig();
+        return All.Where(p => !KeyedOnlyWhenSet.Contains(p.Name) || p.Format(config) != p.Format(defaults))
+            .Select(p => new KeyValuePair<string, string>(p.Name, p.Format(config))).ToList();
+    }
 
     static readonly Dictionary<string, RunParameter> ByName =
         All.ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
