@@ -116,7 +116,7 @@ public sealed class RunGrain(
         }
 
         await record.WriteStateAsync();
-        await Queue.Enqueue(new QueuedRun(Key, config.Device == RunDevice.Gpu));
+        await Queue.Enqueue(new QueuedRun(Key, config.RunsOn == RunDevice.Gpu));
         await WatchForOrphaning();
     }
 
@@ -168,7 +168,7 @@ public sealed class RunGrain(
         // Unfinished and not training in this activation: make sure the queue has it (a no-op if it is waiting or
         // leased to a silo).
         if (background is null && RunSpecs.ToConfig(Run.Spec, Key) is var config)
-            await Queue.Enqueue(new QueuedRun(Key, config.Device == RunDevice.Gpu));
+            await Queue.Enqueue(new QueuedRun(Key, config.RunsOn == RunDevice.Gpu));
     }
 
     /// <summary>Best effort: without the reminder the run still resumes whenever it is asked for.</summary>

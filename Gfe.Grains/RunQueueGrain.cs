@@ -24,7 +24,7 @@ public sealed class RunQueueGrain(
 
     /// <summary>A GPU silo's free slots count as waiting for work only this long after its pull: a silo that
     /// stopped pulling (it died, or it is full) must not hold runs back from CPU silos.</summary>
-    static readonly TimeSpan GpuReportLifetime = TimeSpan.FromSeconds(1);
+    static readonly TimeSpan GpuReportLifetime = TimeSpan.FromSeconds(3);
 
     /// <summary>A lease the holding silo does not report is only taken back once it is this old: the silo reports
     /// what it holds at its next pull, and a lease granted by the pull before must have reached it by then.</summary>

@@ -50,6 +50,7 @@ public static class BenchCommand
             """);
         foreach (var option in new Option[] { quick, csv, batchSizes, solvers, tau, repeats, trainBatches, testImages, threads })
             command.Options.Add(option);
+        command.Subcommands.Add(SchedulerBenchCommand.Create(terminal));
 
         command.SetAction((parse, cancel) =>
         {

@@ -74,5 +74,5 @@ public sealed record RunConfig
 
     /// <summary>Whether the run needs a GPU silo (<see cref="RunDevice.Gpu"/>) or runs on any silo. Left at its
     /// default it is not part of the run key (<see cref="RunKey"/>).</summary>
-    public RunDevice Device { get; init; } = RunDevice.Any;
+    public RunDevice RunsOn { get; init; } = RunDevice.Any;
 }

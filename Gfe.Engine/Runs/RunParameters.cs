@@ -51,12 +51,12 @@ public static class RunParameters
         Enum("adjoint.stepper", "backward adjoint integration: rk4 on the flow grid or euler at its points", c => c.Flow.AdjointStepper, (c, v) => c with { Flow = c.Flow with { AdjointStepper = v } }),
         Real("simulateSeconds", "simulate: seconds to sleep", c => c.SimulateSeconds, (c, v) => c with { SimulateSeconds = v }),
         Bool("simulateFailure", "simulate: fail instead of finishing", c => c.SimulateFailure, (c, v) => c with { SimulateFailure = v }),
-        Enum("device", "where the run may train: any (GPU silos first, else CPU) or gpu (waits for a GPU silo)", c => c.Device, (c, v) => c with { Device = v }),
+        Enum("runsOn", "where the run may train: any (GPU silos first, else CPU) or gpu (only a GPU silo; it waits for one)", c => c.RunsOn, (c, v) => c with { RunsOn = v }),
     ];
 
     /// <summary>Settings added after run keys were first handed out: at their default they stay out of the run key,
     /// so that existing runs keep their keys and their stored results.</summary>
-    public static IReadOnlySet<string> KeyedOnlyWhenSet { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "device" };
+    public static IReadOnlySet<string> KeyedOnlyWhenSet { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "runsOn" };
 
     /// <summary>The settings that name a run (<see cref="RunKey"/>): every setting except those of
     /// <see cref="KeyedOnlyWhenSet"/> that are at their default.</summary>

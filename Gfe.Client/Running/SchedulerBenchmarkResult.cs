@@ -1,0 +1,21 @@
+namespace Gfe.Client.Running;
+
+/// <summary>
+/// The figures of one <see cref="SchedulerBenchmark"/>, all from the runs' own records: the makespan (first start to
+/// last finish), the ideal one (whole waves of runs on every slot, nothing in between), the most runs any silo
+/// trained at once, and how long after launch (before the silos started) the first run started.
+/// </summary>
+public sealed record SchedulerBenchmarkResult(
+    SchedulerBenchmarkSettings Settings,
+    int Completed,
+    TimeSpan ClusterStart,
+    TimeSpan LaunchToFirstStart,
+    TimeSpan Makespan,
+    TimeSpan Ideal,
+    int MostAtOnceOnOneSilo,
+    int SilosUsed)
+{
+    public int TotalSlots => Settings.Silos * Settings.Slots;
+
+    public double Ratio => Makespan / Ideal;
+}
