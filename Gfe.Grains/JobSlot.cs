@@ -6,6 +6,7 @@ public sealed class JobSlot : IDisposable
 {
     JobSlots? owner;
     int claimed;
+    int vacated;
 
     internal JobSlot(JobSlots owner, string runKey)
     {
@@ -20,8 +21,15 @@ public sealed class JobSlot : IDisposable
 
     internal bool TryClaim() => Interlocked.Exchange(ref claimed, 1) == 0;
 
+    /// <summary>The run's training has ended: the slot goes to the next run at once, while this run (still held, see
+    /// <see cref="JobSlots.HeldKeys"/>) saves its outcome and tells the queue. Dispose afterwards.</summary>
+    public void Vacate()
+    {
+        if (Volatile.Read(ref owner) is { } slots && Interlocked.Exchange(ref vacated, 1) == 0) slots.Vacate(this);
+    }
+
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref owner, null) is { } slots) slots.Release(this);
+        if (Interlocked.Exchange(ref owner, null) is { } slots) slots.Release(this, Volatile.Read(ref vacated) == 1);
     }
 }

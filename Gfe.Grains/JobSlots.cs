@@ -10,6 +10,10 @@ public sealed class JobSlots
 {
     readonly Dictionary<string, JobSlot> held = new(StringComparer.Ordinal);
 
+    /// <summary>Runs whose training ended and that only save their outcome now: their slot is free for the next
+    /// run, but the run is still this silo's until its grain has told the queue.</summary>
+    readonly HashSet<string> finishing = new(StringComparer.Ordinal);
+
     /// <summary>Released on every freed slot; the puller waits on it so that a freed slot is refilled at once.</summary>
     readonly SemaphoreSlim freed = new(0);
 
@@ -36,10 +40,10 @@ public sealed class JobSlots
     /// with it).</summary>
     public long Granted => Interlocked.Read(ref granted);
 
-    /// <summary>The run keys holding a slot right now.</summary>
+    /// <summary>The runs this silo holds right now: those holding a slot and those still saving their outcome.</summary>
     public IReadOnlyList<string> HeldKeys
     {
-        get { lock (held) return held.Keys.ToList(); }
+        get { lock (held) return [.. held.Keys, .. finishing]; }
     }
 
     /// <summary>Reserves a slot for the run; null if every slot is held or the run already holds one.</summary>
@@ -47,7 +51,7 @@ public sealed class JobSlots
     {
         lock (held)
         {
-            if (held.Count >= Capacity || held.ContainsKey(runKey)) return null;
+            if (held.Count >= Capacity || held.ContainsKey(runKey) || finishing.Contains(runKey)) return null;
             var slot = new JobSlot(this, runKey);
             held.Add(runKey, slot);
             return slot;
@@ -75,10 +79,27 @@ public sealed class JobSlots
         while (freed.CurrentCount > 0 && freed.Wait(0)) { }
     }
 
-    internal void Release(JobSlot slot)
+    /// <summary>Frees the slot for the next run while the run stays held (<see cref="JobSlot.Vacate"/>).</summary>
+    internal void Vacate(JobSlot slot)
     {
         lock (held)
         {
+            if (!held.TryGetValue(slot.RunKey, out var current) || current != slot) return;
+            held.Remove(slot.RunKey);
+            finishing.Add(slot.RunKey);
+        }
+        freed.Release();
+    }
+
+    internal void Release(JobSlot slot, bool vacated)
+    {
+        lock (held)
+        {
+            if (vacated)
+            {
+                finishing.Remove(slot.RunKey);
+                return;
+            }
             if (!held.TryGetValue(slot.RunKey, out var current) || current != slot) return;
             held.Remove(slot.RunKey);
         }

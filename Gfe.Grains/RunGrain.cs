@@ -94,8 +94,14 @@ public sealed class RunGrain(
 
     public async Task Start(RunSpec spec)
     {
-        if (Run.State is RunState.Queued or RunState.Running or RunState.Completed)
+        if (Run.State is RunState.Completed)
             return;
+        if (Run.State is RunState.Queued or RunState.Running)
+        {
+            // Under way: submitting it again only makes sure the queue has it (a no-op if it is waiting or leased).
+            if (background is null) await Queue.Enqueue(new QueuedRun(Key, RunSpecs.ToConfig(Run.Spec, Key).RunsOn == RunDevice.Gpu, silo.SiloAddress));
+            return;
+        }
 
         // A failed run's loop may still be saving its record; let it finish before the record is replaced.
         if (background is not null)
@@ -116,7 +122,7 @@ public sealed class RunGrain(
         }
 
         await record.WriteStateAsync();
-        await Queue.Enqueue(new QueuedRun(Key, config.RunsOn == RunDevice.Gpu));
+        await Queue.Enqueue(new QueuedRun(Key, config.RunsOn == RunDevice.Gpu, silo.SiloAddress));
         await WatchForOrphaning();
     }
 
@@ -168,7 +174,7 @@ public sealed class RunGrain(
         // Unfinished and not training in this activation: make sure the queue has it (a no-op if it is waiting or
         // leased to a silo).
         if (background is null && RunSpecs.ToConfig(Run.Spec, Key) is var config)
-            await Queue.Enqueue(new QueuedRun(Key, config.RunsOn == RunDevice.Gpu));
+            await Queue.Enqueue(new QueuedRun(Key, config.RunsOn == RunDevice.Gpu, silo.SiloAddress));
     }
 
     /// <summary>Best effort: without the reminder the run still resumes whenever it is asked for.</summary>
@@ -231,7 +237,7 @@ public sealed class RunGrain(
         var ending = Ending.Interrupted;
         try
         {
-            ending = await Train(config, cancel);
+            ending = await Train(config, slot, cancel);
         }
         finally
         {
@@ -260,7 +266,7 @@ public sealed class RunGrain(
     /// next activation) or superseded (another activation owns it).</summary>
     enum Ending { Finished, Interrupted, Superseded }
 
-    async Task<Ending> Train(RunConfig config, CancellationTokenSource cancel)
+    async Task<Ending> Train(RunConfig config, JobSlot slot, CancellationTokenSource cancel)
     {
         try
         {
@@ -332,6 +338,8 @@ public sealed class RunGrain(
             Fail(Describe(e));
         }
 
+        // The training thread has ended: the next run may have the slot while this one saves its outcome.
+        slot.Vacate();
         try
         {
             await record.WriteStateAsync();

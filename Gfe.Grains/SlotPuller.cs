@@ -109,8 +109,9 @@ public sealed class SlotPuller(
                         slot.Dispose();
                         return;
                 }
-                // Elsewhere: the grain is migrating here; the call after it arrives reaches the new activation.
-                await Task.Delay(TimeSpan.FromMilliseconds(5 * attempt));
+                // Elsewhere: the grain is migrating here. A call that arrives while it moves is forwarded to the new
+                // activation, so the first retry goes at once; later ones back off.
+                if (attempt > 1) await Task.Delay(TimeSpan.FromMilliseconds(5 * attempt));
             }
             logger.LogWarning("Run {Key} could not be placed on this silo; it goes back to the queue", key);
         }

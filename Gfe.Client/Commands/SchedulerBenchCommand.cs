@@ -15,6 +15,11 @@ public static class SchedulerBenchCommand
         var slots = new Option<int>("--slots") { Description = $"Job slots per silo (default {defaults.Slots}).", DefaultValueFactory = _ => defaults.Slots };
         var runs = new Option<int>("--runs") { Description = $"Simulated runs (default {defaults.Runs}).", DefaultValueFactory = _ => defaults.Runs };
         var seconds = new Option<double>("--seconds") { Description = $"Length of each run in seconds (default {defaults.Seconds}).", DefaultValueFactory = _ => defaults.Seconds };
+        var poll = new Option<int>("--poll-ms")
+        {
+            Description = $"How often the client polls every unfinished run, in milliseconds (default {defaults.Poll.TotalMilliseconds:F0}, as gfe sweep run).",
+            DefaultValueFactory = _ => (int)defaults.Poll.TotalMilliseconds,
+        };
         var log = new Option<string>("--log") { Description = "Where the silos log (default: a file in the temp directory).", HelpName = "FILE" };
 
         var command = new Command("scheduler", """
@@ -24,7 +29,7 @@ public static class SchedulerBenchCommand
             all slots, in whole waves), their ratio, the most runs any silo trained at once, and the time from launch
             to the first run's start. Exit codes: 0 done, 1 runs did not complete, 2 invalid arguments, 130 interrupted.
             """);
-        foreach (var option in new Option[] { silos, slots, runs, seconds, log })
+        foreach (var option in new Option[] { silos, slots, runs, seconds, poll, log })
             command.Options.Add(option);
 
         command.SetAction(async (parse, cancel) =>
@@ -32,6 +37,7 @@ public static class SchedulerBenchCommand
             var settings = new SchedulerBenchmarkSettings
             {
                 Silos = parse.GetValue(silos), Slots = parse.GetValue(slots), Runs = parse.GetValue(runs), Seconds = parse.GetValue(seconds),
+                Poll = TimeSpan.FromMilliseconds(parse.GetValue(poll)),
             };
             if (settings.Problems() is { Count: > 0 } problems)
             {
@@ -62,6 +68,7 @@ public static class SchedulerBenchCommand
             terminal.Output.WriteLine($"  ideal                 {F(result.Ideal.TotalSeconds, 2)} s ({(settings.Runs + result.TotalSlots - 1) / result.TotalSlots} waves on {result.TotalSlots} slots)");
             terminal.Output.WriteLine($"  makespan / ideal      {F(result.Ratio, 3)}");
             terminal.Output.WriteLine($"  most at once, 1 silo  {result.MostAtOnceOnOneSilo} (slots {settings.Slots})");
+            terminal.Output.WriteLine($"  slot refill gap       median {F(result.MedianRefill.TotalMilliseconds, 0)} ms, p90 {F(result.P90Refill.TotalMilliseconds, 0)} ms");
             return result.Completed == settings.Runs ? ExitCodes.Success : ExitCodes.RunsFailed;
         });
         return command;

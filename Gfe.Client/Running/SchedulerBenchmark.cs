@@ -57,6 +57,7 @@ public static class SchedulerBenchmark
         var lastFinish = done.Max(s => s.FinishedUtc!.Value);
         int slots = settings.Silos * settings.Slots;
         int waves = (settings.Runs + slots - 1) / slots;
+        var gaps = RefillGaps(done);
         return new SchedulerBenchmarkResult(
             settings,
             done.Count,
@@ -65,8 +66,32 @@ public static class SchedulerBenchmark
             lastFinish - firstStart,
             TimeSpan.FromSeconds(waves * settings.Seconds),
             done.GroupBy(s => s.Silo).Max(MostAtOnce),
-            done.Select(s => s.Silo).Distinct().Count());
+            done.Select(s => s.Silo).Distinct().Count(),
+            Percentile(gaps, 0.5),
+            Percentile(gaps, 0.9));
     }
+
+    /// <summary>For each run that finished while later runs had not started yet: the time until the next start on its
+    /// silo, the cost the runner adds to every refill of a slot.</summary>
+    static List<TimeSpan> RefillGaps(IReadOnlyList<RunStatus> done)
+    {
+        var lastStart = done.Max(s => s.StartedUtc!.Value);
+        var gaps = new List<TimeSpan>();
+        foreach (var silo in done.GroupBy(s => s.Silo))
+        {
+            var starts = silo.Select(s => s.StartedUtc!.Value).Order().ToList();
+            foreach (var finish in silo.Select(s => s.FinishedUtc!.Value).Where(f => f < lastStart))
+            {
+                int next = starts.BinarySearch(finish);
+                if (next < 0) next = ~next;
+                if (next < starts.Count) gaps.Add(starts[next] - finish);
+            }
+        }
+        return gaps;
+    }
+
+    static TimeSpan Percentile(List<TimeSpan> values, double fraction) =>
+        values.Count == 0 ? TimeSpan.Zero : values.Order().ElementAt((int)Math.Min(values.Count - 1, Math.Floor(fraction * values.Count)));
 
     /// <summary>The most runs whose [started, finished] intervals cover one instant; on ties an end comes first.</summary>
     static int MostAtOnce(IEnumerable<RunStatus> runs)

@@ -22,6 +22,8 @@ public sealed record SchedulerBenchmarkSettings
         if (Silos is < 1 or > 64) problems.Add($"--silos must be 1 to 64, not {Silos}");
         if (Slots is < 1 or > 256) problems.Add($"--slots must be 1 to 256, not {Slots}");
         if (Runs is < 1 or > 100_000) problems.Add($"--runs must be 1 to 100000, not {Runs}");
+        if (Poll < TimeSpan.FromMilliseconds(10) || Poll > TimeSpan.FromMinutes(1))
+            problems.Add($"--poll-ms must be 10 to 60000, not {Poll.TotalMilliseconds:F0}");
         if (!(Seconds > 0) || Seconds > 3600) problems.Add($"--seconds must be more than 0 and at most 3600, not {Seconds}");
         return problems;
     }
