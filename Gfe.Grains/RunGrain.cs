@@ -121,9 +121,10 @@ public sealed class RunGrain(
             return;
         }
 
-        await record.WriteStateAsync();
-        await Queue.Enqueue(new QueuedRun(Key, config.RunsOn == RunDevice.Gpu, silo.SiloAddress));
-        await WatchForOrphaning();
+        // The record and the queue at once: a puller's Execute waits for this call to end, and then finds the run
+        // queued in memory either way. The reminder is only a safety net, so Start does not wait for it.
+        await Task.WhenAll(record.WriteStateAsync(), Queue.Enqueue(new QueuedRun(Key, config.RunsOn == RunDevice.Gpu, silo.SiloAddress)));
+        _ = WatchForOrphaning();
     }
 
     public async Task<ExecutionAnswer> Execute(SiloAddress puller)

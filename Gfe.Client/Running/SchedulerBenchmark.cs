@@ -68,7 +68,9 @@ public static class SchedulerBenchmark
             done.GroupBy(s => s.Silo).Max(MostAtOnce),
             done.Select(s => s.Silo).Distinct().Count(),
             Percentile(gaps, 0.5),
-            Percentile(gaps, 0.9));
+            Percentile(gaps, 0.9),
+            // How long after the first start every slot had its first run.
+            done.Select(s => s.StartedUtc!.Value).Order().ElementAt(Math.Min(slots, done.Count) - 1) - firstStart);
     }
 
     /// <summary>For each run that finished while later runs had not started yet: the time until the next start on its

@@ -16,7 +16,8 @@ public sealed record SchedulerBenchmarkResult(
     int MostAtOnceOnOneSilo,
     int SilosUsed,
     TimeSpan MedianRefill,
-    TimeSpan P90Refill)
+    TimeSpan P90Refill,
+    TimeSpan FirstWaveFilled)
 {
     public int TotalSlots => Settings.Silos * Settings.Slots;
 

@@ -68,7 +68,13 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
             {
                 var grain = grains.GetGrain<IRunGrain>(run.Key);
                 if (statuses[i].State == RunState.NotStarted)
+                {
+                    // Its status comes with the next poll: a sweep's first poll submits every run at once, and
+                    // halving that burst lets the first runs start sooner.
                     await grain.Start(run.Spec);
+                    statuses[i] = statuses[i] with { State = RunState.Queued };
+                    return null;
+                }
                 statuses[i] = await grain.GetStatus();
                 return null;
             }
