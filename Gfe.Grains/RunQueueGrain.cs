@@ -10,8 +10,8 @@ namespace Gfe.Grains;
 /// while a run it may take waits, and no silo is handed more runs than it has free slots.
 /// <para>Oldest first, except that a silo gets the runs whose grain it already hosts before the others.</para>
 /// <para>GPU silos first: a GPU silo takes the runs that need a GPU, then any-device runs; a CPU silo takes
-/// any-device runs only beyond what the GPU silos' free slots, as they reported them at their latest pull (they
-/// pull every few hundred milliseconds while idle), can take at once.</para>
+/// any-device runs only beyond what the GPU silos' free slots, as they reported them at their latest pull (an idle
+/// silo pulls every 100 ms), can take at once.</para>
 /// <para>Durability: the state lives in the "runs" storage, so with Redis it outlives this grain's silo. Leases of
 /// silos that membership declared dead, and leases a silo no longer reports holding, go back to the front of the
 /// queue at the next pull; the run's next activation resumes from its checkpoint.</para>
@@ -35,8 +35,8 @@ public sealed class RunQueueGrain(
     /// what it holds at its next pull, and a lease granted by the pull before must have reached it by then.</summary>
     static readonly TimeSpan LeaseGrace = TimeSpan.FromSeconds(2);
 
-    /// <summary>Free GPU slots left after each GPU silo's latest pull; kept in memory only, as it is stale within a
-    /// second anyway.</summary>
+    /// <summary>Free GPU slots left after each GPU silo's latest pull; kept in memory only, as it is stale within
+    /// <see cref="GpuReportLifetime"/> anyway.</summary>
     readonly Dictionary<SiloAddress, (int Free, DateTime AtUtc)> gpuSilos = [];
 
     /// <summary>Bumped by every change of the state; <see cref="saved"/> is the change the last finished write
@@ -46,11 +46,17 @@ public sealed class RunQueueGrain(
     /// <summary>The write in flight, awaited by every change it covers and by later ones before they write.</summary>
     Task? writing;
 
+    /// <summary>The keys of <see cref="RunQueueState.Waiting"/>, so that submitting and finishing each of a sweep's
+    /// (up to 100 000) runs does not scan the whole queue.</summary>
+    HashSet<string>? waitingKeys;
+
     RunQueueState State => queue.State;
+
+    HashSet<string> WaitingKeys => waitingKeys ??= State.Waiting.Select(w => w.Key).ToHashSet(StringComparer.Ordinal);
 
     public async Task Enqueue(QueuedRun run)
     {
-        if (State.Leases.ContainsKey(run.Key) || State.Waiting.Any(w => w.Key == run.Key)) return;
+        if (State.Leases.ContainsKey(run.Key) || !WaitingKeys.Add(run.Key)) return;
         State.Waiting.Add(run);
         await Save();
     }
@@ -89,6 +95,7 @@ public sealed class RunQueueGrain(
             foreach (var run in runs)
             {
                 State.Waiting.Remove(run);
+                WaitingKeys.Remove(run.Key);
                 State.Leases[run.Key] = new RunLease(run, request.Silo, DateTime.UtcNow);
                 granted.Add(run.Key);
             }
@@ -98,7 +105,8 @@ public sealed class RunQueueGrain(
     public async Task Done(string runKey)
     {
         bool leased = State.Leases.Remove(runKey);
-        if (State.Waiting.RemoveAll(w => w.Key == runKey) > 0 || leased)
+        bool waiting = WaitingKeys.Remove(runKey) && State.Waiting.RemoveAll(w => w.Key == runKey) > 0;
+        if (waiting || leased)
             await Save();
     }
 
@@ -106,7 +114,7 @@ public sealed class RunQueueGrain(
     {
         if (!State.Leases.TryGetValue(runKey, out var lease) || !lease.Silo.Equals(silo)) return;
         State.Leases.Remove(runKey);
-        State.Waiting.Insert(0, lease.Run with { ActiveOn = silo });
+        if (WaitingKeys.Add(runKey)) State.Waiting.Insert(0, lease.Run with { ActiveOn = silo });
         await Save();
     }
 
@@ -184,7 +192,7 @@ public sealed class RunQueueGrain(
                 lease.Silo.Equals(request.Silo) ? "no longer holds it" : "was declared dead");
             State.Leases.Remove(lease.Run.Key);
         }
-        State.Waiting.InsertRange(0, lost.Select(l => l.Run));
+        State.Waiting.InsertRange(0, lost.Select(l => l.Run).Where(r => WaitingKeys.Add(r.Key)));
         return lost.Count > 0;
     }
 }
