@@ -41,7 +41,9 @@ public static class SchedulerBenchmark
         }
         finally
         {
-            await Task.WhenAll(hosts.Select(h => h.StopAsync(CancellationToken.None)));
+            // The primary last: with localhost clustering it holds the membership table the others read as they leave.
+            await Task.WhenAll(hosts.Skip(1).Select(h => h.StopAsync(CancellationToken.None)));
+            if (hosts.Count > 0) await hosts[0].StopAsync(CancellationToken.None);
             foreach (var host in hosts) host.Dispose();
             try { Directory.Delete(dataDirectory, recursive: true); }
             catch (IOException) { }
