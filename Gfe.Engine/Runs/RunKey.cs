@@ -5,7 +5,8 @@ namespace Gfe.Engine.Runs;
 
 /// <summary>
 /// The canonical, deterministic name of a run configuration, used as its grain key: the fields a person scans for
-/// (method, dataset, train size, seed) in a fixed order, then a short hash of every setting. Two specs with the same
+/// (method, dataset, train size, seed) in a fixed order, then a short hash of every setting (settings added later count
+/// only when set away from their default, <see cref="RunParameters.KeyedOnlyWhenSet"/>). Two specs with the same
 /// settings get the same key, so submitting a run twice reuses its result.
 /// </summary>
 public static class RunKey
