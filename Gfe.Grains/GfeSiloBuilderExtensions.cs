@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Runtime;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace Gfe.Grains;
@@ -30,6 +31,9 @@ public static class GfeSiloBuilderExtensions
         silo.Services.AddSingleton(new JobSlots(options.Slots));
         silo.Services.AddSingleton(new DatasetStore(options.DataDirectory));
         silo.Services.AddSingleton(SiloCheckpoints.From(options));
+        // The pull scheduler's silo side: fills this silo's free slots from the cluster's run queue.
+        silo.Services.AddSingleton<SlotPuller>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<SlotPuller>());
         silo.UseSiloMetadata(capabilities.ToMetadata(options.Metadata));
         if (options.UsesRedis)
         {

@@ -66,6 +66,21 @@ public sealed record GfeSiloOptions
     /// (<see cref="SiloCapabilities"/>), e.g. Metadata:zone=lab-a, for placement rules to match on.</summary>
     public Dictionary<string, string> Metadata { get; init; } = [];
 
+    /// <summary>For scheduler tests and benchmarks only: the silo advertises this many GPUs (device "cuda") instead
+    /// of the ones libtorch finds, without having them. Real runs on such a silo still train on the CPU; simulated
+    /// runs need no device. Null (the default) advertises what is detected.</summary>
+    public int? SimulatedGpus { get; init; }
+
+    /// <summary>Serve Orleans' dashboard (silos, grains, calls, logs and grain state; no authentication) over HTTP on
+    /// <see cref="DashboardAddress"/>:<see cref="DashboardPort"/>. Off by default.</summary>
+    public bool Dashboard { get; init; }
+
+    public int DashboardPort { get; init; } = 8080;
+
+    /// <summary>The address the dashboard listens on: loopback unless an operator opens it deliberately (it has no
+    /// authentication, so only behind a private network, a VPN or an SSH tunnel).</summary>
+    public string DashboardAddress { get; init; } = IPAddress.Loopback.ToString();
+
     /// <summary>Where rolling log files go.</summary>
     public string LogDirectory { get; init; } = "logs";
 
@@ -103,6 +118,7 @@ public sealed record GfeSiloOptions
         var problems = new List<string>();
         if (Slots < 1) problems.Add($"Slots must be at least 1, not {Slots}");
         if (string.IsNullOrWhiteSpace(DataDirectory)) problems.Add("DataDirectory must not be empty");
+        if (SimulatedGpus < 0) problems.Add($"SimulatedGpus must be 0 or more, not {SimulatedGpus}");
         if (CheckpointEvery < 0) problems.Add($"CheckpointEvery must be 0 (off) or a number of batches, not {CheckpointEvery}");
         if (!UsesRedis && !string.Equals(Clustering, LocalhostClustering, StringComparison.OrdinalIgnoreCase))
             problems.Add($"Clustering '{Clustering}' is not supported; use '{LocalhostClustering}' or '{RedisClustering}'");
@@ -114,7 +130,9 @@ public sealed record GfeSiloOptions
         }
         if (Kubernetes && !UsesRedis)
             problems.Add($"Kubernetes hosting needs Clustering '{RedisClustering}' (it watches pods; membership stays in Redis)");
-        foreach (var (name, port) in new[] { ("SiloPort", SiloPort), ("GatewayPort", GatewayPort), ("PrimarySiloPort", PrimarySiloPort ?? 1) })
+        if (Dashboard && !IPAddress.TryParse(DashboardAddress, out _))
+            problems.Add($"DashboardAddress must be an IP address, not '{DashboardAddress}'");
+        foreach (var (name, port) in new[] { ("SiloPort", SiloPort), ("GatewayPort", GatewayPort), ("PrimarySiloPort", PrimarySiloPort ?? 1), ("DashboardPort", DashboardPort) })
             if (port is < 1 or > 65535) problems.Add($"{name} must be a port number (1-65535), not {port}");
         if (SiloPort == GatewayPort) problems.Add($"SiloPort and GatewayPort must differ (both {SiloPort})");
         if (string.IsNullOrWhiteSpace(ClusterId)) problems.Add("ClusterId must not be empty");

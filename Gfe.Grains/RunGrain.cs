@@ -11,15 +11,19 @@ using Orleans.Storage;
 namespace Gfe.Grains;
 
 /// <summary>
-/// One training configuration, keyed by its canonical run key (<see cref="RunKey.For"/>). <see cref="Start"/> only
-/// records the spec; a background loop owned by the activation waits for a job slot, trains on a dedicated thread
-/// and writes the outcome (or the error) to the run's persistent record.
-/// <para>Durability: the engine checkpoints the run into the silo's checkpoint directory. A run whose activation
-/// went away before it finished (silo stopped or died) is taken up by its next activation, on any live silo, from
-/// its last checkpoint. Something must call the grain for that: the client's polling does, and so does the
-/// reminder that every unfinished run holds (<see cref="OrphanReminder"/>). The record is written with ETags, so
-/// an activation that a newer one has superseded (e.g. on a silo declared dead that is still running) fails its
-/// next write and stops training instead of finishing the run a second time.</para>
+/// One training configuration, keyed by its canonical run key (<see cref="RunKey.For"/>). <see cref="Start"/> records
+/// the spec and puts the run in the cluster's queue (<see cref="RunQueueGrain"/>); a silo with a free job slot pulls
+/// it (<see cref="SlotPuller"/>) and calls <see cref="Execute"/> with itself as placement hint, so the run trains in
+/// this grain on the silo that pulled it: a queued activation elsewhere migrates there first (it holds nothing but
+/// its record), a training one never moves ([Immovable] keeps the rebalancer off it, and it refuses to migrate).
+/// Training runs on a dedicated thread; the outcome (or the error) goes to the run's persistent record.
+/// <para>Durability: the engine checkpoints the run into the shared checkpoint directory. A run whose activation went
+/// away before it finished goes back to the front of the queue: handed back by the activation as it deactivates, or
+/// taken back by the queue when membership declares its silo dead; its next activation resumes from the last
+/// checkpoint. The reminder every unfinished run holds (<see cref="OrphanReminder"/>) puts the run back in the queue
+/// should the queue have lost it. The record is written with ETags, so an activation that a newer one has superseded
+/// (e.g. on a silo declared dead that is still running) fails its next write and stops training instead of
+/// finishing the run a second time.</para>
 /// </summary>
 [Immovable]
 public sealed class RunGrain(
@@ -28,9 +32,9 @@ public sealed class RunGrain(
     DatasetStore datasets,
     SiloCheckpoints checkpoints,
     ILocalSiloDetails silo,
-    ILogger<RunGrain> logger) : Grain, IRunGrain, IRemindable
+    ILogger<RunGrain> logger) : Grain, IRunGrain, IRunExecution, IRemindable
 {
-    /// <summary>The grain storage that holds run records.</summary>
+    /// <summary>The grain storage that holds run records (and the run queue).</summary>
     public const string StorageName = "runs";
 
     /// <summary>How often the loop copies the engine's latest progress into the record.</summary>
@@ -43,12 +47,11 @@ public sealed class RunGrain(
     /// <summary>How long deactivation waits for the training thread to notice it was cancelled.</summary>
     static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 
-    /// <summary>The reminder an unfinished run holds: its tick activates the grain on a live silo if the silo that
-    /// trained it died and nobody asks for the run.</summary>
+    /// <summary>The reminder an unfinished run holds: its tick puts the run back in the queue if the queue lost it
+    /// (e.g. its state was in memory on a silo that died).</summary>
     public const string OrphanReminder = "resume-orphan";
 
-    /// <summary>Orleans' shortest reminder period; an orphaned run that nobody polls resumes within about this long
-    /// after its silo is declared dead.</summary>
+    /// <summary>Orleans' shortest reminder period.</summary>
     public static readonly TimeSpan OrphanCheck = TimeSpan.FromMinutes(1);
 
     /// <summary>Cancelled when the activation goes away: the run stays queued/running in storage and resumes.</summary>
@@ -57,31 +60,22 @@ public sealed class RunGrain(
     /// <summary>Cancelled by <see cref="Cancel"/>: the run ends as cancelled. Linked to <see cref="stopping"/>.</summary>
     CancellationTokenSource? cancelling;
     Task? background;
-    Task<RunResult>? training;
 
     string Key => this.GetPrimaryKeyString();
 
     RunRecord Run => record.State;
 
+    IRunQueueGrain Queue => GrainFactory.GetGrain<IRunQueueGrain>(RunQueueGrain.ClusterQueue);
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // Queued or running in storage but not in memory: the activation that owned the run is gone.
-        if (Run.State is RunState.Queued or RunState.Running)
+        // Queued or running in storage but not in memory: the activation that owned the run is gone, or this is
+        // the run migrating to the silo that pulled it. Either way it waits for Execute; the queue has it.
+        if (Run.State is RunState.Running)
         {
-            try
-            {
-                var config = RunSpecs.ToConfig(Run.Spec, Key);
-                logger.LogInformation("Run {Key} was {State} when its last activation ended; queuing it again ({Resume})",
-                    Key, Run.State, checkpoints.Has(Key) ? "it resumes from its checkpoint" : "from the start: no checkpoint");
-                Run.State = RunState.Queued;
-                background = RunInBackground(config, cancelling = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token));
-            }
-            catch (RunConfigException e)
-            {
-                // Only possible if the engine's settings changed since the run was accepted.
-                Fail(e.Message);
-                return record.WriteStateAsync(cancellationToken);
-            }
+            logger.LogInformation("Run {Key} was running when its last activation ended; it waits to be trained again ({Resume})",
+                Key, checkpoints.Has(Key) ? "it resumes from its checkpoint" : "from the start: no checkpoint");
+            Run.State = RunState.Queued;
         }
         return Task.CompletedTask;
     }
@@ -89,18 +83,25 @@ public sealed class RunGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         stopping.Cancel();
-        // Let the training thread stop before another activation could start the same run elsewhere.
-        if (training is not null)
+        // Let the training thread stop, and the run go back to the queue, before another activation could start
+        // the same run elsewhere.
+        if (background is not null)
         {
-            try { await training.WaitAsync(StopGrace, cancellationToken); }
-            catch (Exception) { /* cancelled, failed or still stopping: the record says what is known */ }
+            try { await background.WaitAsync(StopGrace, cancellationToken); }
+            catch (Exception) { /* still stopping: the record and the queue's lease checks say what is known */ }
         }
     }
 
     public async Task Start(RunSpec spec)
     {
-        if (Run.State is RunState.Queued or RunState.Running or RunState.Completed)
+        if (Run.State is RunState.Completed)
             return;
+        if (Run.State is RunState.Queued or RunState.Running)
+        {
+            // Under way: submitting it again only makes sure the queue has it (a no-op if it is waiting or leased).
+            if (background is null) await Queue.Enqueue(new QueuedRun(Key, RunSpecs.ToConfig(Run.Spec, Key).RunsOn == RunDevice.Gpu, silo.SiloAddress));
+            return;
+        }
 
         // A failed run's loop may still be saving its record; let it finish before the record is replaced.
         if (background is not null)
@@ -120,19 +121,61 @@ public sealed class RunGrain(
             return;
         }
 
-        // Created before the first await, so that a Cancel arriving while the record is saved is not lost.
+        // The record and the queue at once: a puller's Execute waits for this call to end, and then finds the run
+        // queued in memory either way. The reminder is only a safety net, so Start does not wait for it.
+        await Task.WhenAll(record.WriteStateAsync(), Queue.Enqueue(new QueuedRun(Key, config.RunsOn == RunDevice.Gpu, silo.SiloAddress)));
+        _ = WatchForOrphaning();
+    }
+
+    public async Task<ExecutionAnswer> Execute(SiloAddress puller)
+    {
+        if (background is { IsCompleted: false })
+            return ExecutionAnswer.AlreadyTraining;
+        if (Run.State is not (RunState.Queued or RunState.Running))
+            return ExecutionAnswer.NothingToRun;
+        if (!puller.Equals(silo.SiloAddress))
+        {
+            // Queued here, pulled there: move there. The caller's placement hint (in the request context) names
+            // the target; the record travels with the activation.
+            MigrateOnIdle();
+            return ExecutionAnswer.Elsewhere;
+        }
+        if (slots.Claim(Key) is not { } slot)
+            // Pulled by this silo but not reserved here: a puller of an earlier lease gave up on it.
+            return ExecutionAnswer.NothingToRun;
+
+        RunConfig config;
+        try
+        {
+            config = RunSpecs.ToConfig(Run.Spec, Key);
+        }
+        catch (RunConfigException e)
+        {
+            // Only possible if the engine's settings changed since the run was accepted.
+            Fail(e.Message);
+            slot.Dispose();
+            await record.WriteStateAsync();
+            return ExecutionAnswer.NothingToRun;
+        }
+        // Created before the loop's first await, so that a Cancel arriving while the record is saved is not lost.
         var cancel = cancelling = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
-        await record.WriteStateAsync();
-        background = RunInBackground(config, cancel);
-        await WatchForOrphaning();
+        background = RunInBackground(config, slot, cancel);
+        return ExecutionAnswer.Started;
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        // Being activated was the point: OnActivateAsync has already taken up an unfinished run. A finished or
-        // never-started run needs no watching any more.
-        if (reminderName == OrphanReminder && Run.State is not (RunState.Queued or RunState.Running))
+        if (reminderName != OrphanReminder) return;
+        if (Run.State is not (RunState.Queued or RunState.Running))
+        {
+            // A finished or never-started run needs no watching any more.
             await StopWatchingForOrphaning();
+            return;
+        }
+        // Unfinished and not training in this activation: make sure the queue has it (a no-op if it is waiting or
+        // leased to a silo).
+        if (background is null && RunSpecs.ToConfig(Run.Spec, Key) is var config)
+            await Queue.Enqueue(new QueuedRun(Key, config.RunsOn == RunDevice.Gpu, silo.SiloAddress));
     }
 
     /// <summary>Best effort: without the reminder the run still resumes whenever it is asked for.</summary>
@@ -165,83 +208,123 @@ public sealed class RunGrain(
     /// <summary>Interleaves with everything (the interface marks it [AlwaysInterleave]), so it answers mid-run.</summary>
     public Task<RunStatus> GetStatus() => Task.FromResult(Run.ToStatus(Key));
 
-    public Task Cancel()
+    public async Task Cancel()
     {
-        if (Run.State is RunState.Queued or RunState.Running)
+        if (Run.State is not (RunState.Queued or RunState.Running)) return;
+        logger.LogInformation("Run {Key} cancel requested while {State}", Key, Run.State);
+        if (cancelling is { } running)
         {
-            logger.LogInformation("Run {Key} cancel requested while {State}", Key, Run.State);
-            cancelling?.Cancel();
+            running.Cancel();
+            return;
         }
-        return Task.CompletedTask;
+        // Waiting in the queue: it leaves the queue without ever taking a slot.
+        Run.State = RunState.Cancelled;
+        Run.Error = "cancelled";
+        Run.FinishedUtc = DateTime.UtcNow;
+        await record.WriteStateAsync();
+        await Queue.Done(Key);
+        await StopWatchingForOrphaning();
     }
 
     /// <summary>
-    /// The activation's background loop: wait for a slot, train, record the result. It runs on the grain scheduler
-    /// (it touches the record); only <see cref="Execute"/> runs on the dedicated thread. It never throws.
+    /// The activation's background loop: train in the claimed slot, record the result, then tell the queue and free
+    /// the slot. It runs on the grain scheduler (it touches the record); only <see cref="Execute"/> runs on the
+    /// dedicated thread. It never throws.
     /// </summary>
-    async Task RunInBackground(RunConfig config, CancellationTokenSource cancel)
+    async Task RunInBackground(RunConfig config, JobSlot slot, CancellationTokenSource cancel)
     {
         // The loop is not a request, so without this an idle-looking activation would be collected mid-run.
         DelayDeactivation(Timeout.InfiniteTimeSpan);
+        var ending = Ending.Interrupted;
         try
         {
-            using (var slot = await slots.AcquireAsync(cancel.Token))
+            ending = await Train(config, slot, cancel);
+        }
+        finally
+        {
+            // The training thread has ended on every path that reaches here, so nothing reads the token any more.
+            cancelling = null;
+            cancel.Dispose();
+            try
             {
-                Run.State = RunState.Running;
-                Run.StartedUtc = DateTime.UtcNow;
-                Run.Silo = $"{silo.DnsHostName}:{silo.SiloAddress.Endpoint.Port}";
-                Run.Phase = "starting";
-                Run.Attempts++;
-                try
-                {
-                    await record.WriteStateAsync();
-                }
-                catch (InconsistentStateException e)
-                {
-                    Supersede(e);
-                    throw new OperationCanceledException();
-                }
-                bool resuming = checkpoints.Has(Key);
-                logger.LogInformation("Run {Key} started on {Silo} ({InUse}/{Capacity} slots busy, attempt {Attempt}{Resume})",
-                    Key, Run.Silo, slots.InUse, slots.Capacity, Run.Attempts, resuming ? ", resuming from its checkpoint" : "");
-
-                var progress = new LatestProgress();
-                var token = cancel.Token;
-                var engineConfig = checkpoints.Apply(config);
-                var store = checkpoints.ForRun(Key);
-                var work = training = Task.Factory.StartNew(
-                    () => Execute(engineConfig, datasets, store, progress, token),
-                    CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-
-                var sinceSave = Stopwatch.StartNew();
-                while (!work.IsCompleted)
-                {
-                    await Task.WhenAny(work, Task.Delay(ProgressPoll));
-                    ShowProgress(progress.Latest);
-                    if (sinceSave.Elapsed >= PersistEvery)
-                    {
-                        await SaveProgress();
-                        sinceSave.Restart();
-                    }
-                }
-
-                var result = await work;
-                Run.State = RunState.Completed;
-                Run.Outcome = RunOutcomes.From(result);
-                Run.Phase = "done";
-                Run.Progress = 1;
-                Run.ImagesSeen = result.ImagesSeen;
-                Run.TrainLoss = result.FinalTrainLoss;
-                Run.FinishedUtc = DateTime.UtcNow;
-                logger.LogInformation("Run {Key} completed in {Seconds:F1} s", Key, (Run.FinishedUtc - Run.StartedUtc)?.TotalSeconds);
+                // The queue first, the slot after: while this silo still holds the slot, the queue's lease checks
+                // leave the run's lease alone.
+                if (ending == Ending.Finished) await Queue.Done(Key);
+                else if (ending == Ending.Interrupted) await Queue.Return(Key, silo.SiloAddress);
             }
+            catch (Exception e)
+            {
+                // The queue notices at this silo's next pull that the slot is no longer held.
+                logger.LogWarning("Run {Key}: the run queue could not be told ({Error})", Key, e.Message);
+            }
+            slot.Dispose();
+            background = null;
+            DelayDeactivation(TimeSpan.Zero);
+        }
+    }
+
+    /// <summary>How a run's execution ended, for the queue: finished (any outcome), interrupted (it resumes on its
+    /// next activation) or superseded (another activation owns it).</summary>
+    enum Ending { Finished, Interrupted, Superseded }
+
+    async Task<Ending> Train(RunConfig config, JobSlot slot, CancellationTokenSource cancel)
+    {
+        try
+        {
+            Run.State = RunState.Running;
+            Run.StartedUtc = DateTime.UtcNow;
+            Run.Silo = $"{silo.DnsHostName}:{silo.SiloAddress.Endpoint.Port}";
+            Run.Phase = "starting";
+            Run.Attempts++;
+            try
+            {
+                await record.WriteStateAsync();
+            }
+            catch (InconsistentStateException e)
+            {
+                Supersede(e);
+                return Ending.Superseded;
+            }
+            bool resuming = checkpoints.Has(Key);
+            logger.LogInformation("Run {Key} started on {Silo} ({InUse}/{Capacity} slots busy, attempt {Attempt}{Resume})",
+                Key, Run.Silo, slots.InUse, slots.Capacity, Run.Attempts, resuming ? ", resuming from its checkpoint" : "");
+
+            var progress = new LatestProgress();
+            var token = cancel.Token;
+            var engineConfig = checkpoints.Apply(config);
+            var store = checkpoints.ForRun(Key);
+            var work = Task.Factory.StartNew(
+                () => Execute(engineConfig, datasets, store, progress, token),
+                CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+            var sinceSave = Stopwatch.StartNew();
+            while (!work.IsCompleted)
+            {
+                await Task.WhenAny(work, Task.Delay(ProgressPoll));
+                ShowProgress(progress.Latest);
+                if (sinceSave.Elapsed >= PersistEvery)
+                {
+                    await SaveProgress();
+                    sinceSave.Restart();
+                }
+            }
+
+            var result = await work;
+            Run.State = RunState.Completed;
+            Run.Outcome = RunOutcomes.From(result);
+            Run.Phase = "done";
+            Run.Progress = 1;
+            Run.ImagesSeen = result.ImagesSeen;
+            Run.TrainLoss = result.FinalTrainLoss;
+            Run.FinishedUtc = DateTime.UtcNow;
+            logger.LogInformation("Run {Key} completed in {Seconds:F1} s", Key, (Run.FinishedUtc - Run.StartedUtc)?.TotalSeconds);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            // The activation is going away: the stored record still says queued or running, so the next
-            // activation takes the run up again.
+            // The activation is going away (or was superseded): the stored record still says running, so the run's
+            // next activation takes it up again.
             logger.LogInformation("Run {Key} interrupted by deactivation; it resumes on its next activation", Key);
-            return;
+            return Ending.Interrupted;
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -255,14 +338,9 @@ public sealed class RunGrain(
             logger.LogWarning(e, "Run {Key} failed", Key);
             Fail(Describe(e));
         }
-        finally
-        {
-            // The training thread has ended on every path that reaches here, so nothing reads the token any more.
-            cancelling = null;
-            cancel.Dispose();
-            DelayDeactivation(TimeSpan.Zero);
-        }
 
+        // The training thread has ended: the next run may have the slot while this one saves its outcome.
+        slot.Vacate();
         try
         {
             await record.WriteStateAsync();
@@ -271,18 +349,19 @@ public sealed class RunGrain(
         {
             // Another activation owns the run now; its record is the one that counts.
             Supersede(e);
-            return;
+            return Ending.Superseded;
         }
         catch (Exception e)
         {
             // The activation still answers with the outcome; only its persistence is lost, so the checkpoint stays
-            // for the next attempt.
+            // for the next attempt, and the run goes back to the queue for it.
             logger.LogError(e, "Run {Key} finished as {State} but its record could not be saved", Key, Run.State);
-            return;
+            return Ending.Interrupted;
         }
         // Only now that the outcome is stored: a crash before this point must still find the checkpoint.
         checkpoints.Remove(Key);
         await StopWatchingForOrphaning();
+        return Ending.Finished;
     }
 
     /// <summary>

@@ -24,7 +24,7 @@ public sealed record SiloCapabilities(string Device, int Gpus, int Slots, int Th
     /// <summary>This process's capabilities: the device libtorch sees and the slots the options give.</summary>
     public static SiloCapabilities Detect(GfeSiloOptions options)
     {
-        var gpus = ComputeDevice.GpuCount();
+        var gpus = options.SimulatedGpus ?? ComputeDevice.GpuCount();
         return new(gpus > 0 ? CudaDevice : CpuDevice, gpus, options.Slots, EngineThreadsPerJob);
     }
 

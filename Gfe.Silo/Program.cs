@@ -1,21 +1,25 @@
 // The GFE silo host: hosts run grains on this machine's job slots. Settings come from appsettings.json beside the
 // executable, then GFE_* environment variables, then the command line (e.g. --Slots 4 --DataDirectory /data).
 using Gfe.Grains;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Dashboard;
 using Serilog.Events;
 
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-{
-    Args = args,
-    // appsettings.json ships beside the executable, wherever the silo is started from.
-    ContentRootPath = AppContext.BaseDirectory,
-});
-builder.Configuration.AddEnvironmentVariables(prefix: "GFE_").AddCommandLine(args);
-
-var options = GfeSiloOptions.From(builder.Configuration);
+// The settings are read once before the host exists, because they decide what kind of host it is: a plain one, or
+// an ASP.NET Core one when the dashboard is on. The host reads the same sources again, with the same precedence.
+var settings = new ConfigurationBuilder()
+    .SetBasePath(AppContext.BaseDirectory)
+    .AddJsonFile("appsettings.json", optional: true)
+    .AddEnvironmentVariables()
+    .AddEnvironmentVariables(prefix: "GFE_")
+    .AddCommandLine(args)
+    .Build();
+var options = GfeSiloOptions.From(settings);
 var problems = options.Problems();
 if (problems.Count > 0)
 {
@@ -23,12 +27,42 @@ if (problems.Count > 0)
     return 2;
 }
 
+WebApplicationBuilder? web = null;
+IHostApplicationBuilder builder;
+if (options.Dashboard)
+{
+    builder = web = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+    // Only the dashboard's address: never the ASP.NET Core defaults (every interface via ASPNETCORE_URLS).
+    web.WebHost.UseUrls($"http://{options.DashboardAddress}:{options.DashboardPort}");
+}
+else
+{
+    // appsettings.json ships beside the executable, wherever the silo is started from.
+    builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+}
+builder.Configuration.AddEnvironmentVariables(prefix: "GFE_").AddCommandLine(args);
+
 builder.Services.AddGfeLogging("silo", options.LogDirectory, LogEventLevel.Information);
 // Detected once: the same capabilities are logged here and advertised to the cluster as silo metadata.
 var capabilities = SiloCapabilities.Detect(options);
-builder.UseOrleans(silo => silo.UseGfeClustering(options).AddGfeRunner(options, capabilities));
+builder.UseOrleans(silo =>
+{
+    silo.UseGfeClustering(options).AddGfeRunner(options, capabilities);
+    if (options.Dashboard) silo.AddDashboard();
+});
 
-using var host = builder.Build();
+IHost host;
+if (web is not null)
+{
+    var app = web.Build();
+    app.MapOrleansDashboard();
+    host = app;
+}
+else
+{
+    host = ((HostApplicationBuilder)builder).Build();
+}
+using var _ = host;
 var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gfe.Silo");
 log.LogInformation(
     "GFE silo starting: cluster {ClusterId}/{ServiceId} ({Membership}), {Capabilities}, " +
@@ -38,6 +72,9 @@ log.LogInformation(
     Path.GetFullPath(options.DataDirectory), options.CheckpointsIn, options.CheckpointEvery, options.SiloPort, options.GatewayPort);
 log.LogInformation("Silo metadata: {Metadata}",
     string.Join(", ", capabilities.ToMetadata(options.Metadata).OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")));
+if (options.Dashboard)
+    log.LogInformation("Orleans dashboard on http://{Address}:{Port}/ (no authentication: keep it on loopback or a private network)",
+        options.DashboardAddress, options.DashboardPort);
 if (ComputeDevice.Describe() is var device && device.StartsWith("unknown", StringComparison.Ordinal))
     log.LogWarning("Device {Device}: this silo can only run simulated runs", device);
 await host.StartAsync();

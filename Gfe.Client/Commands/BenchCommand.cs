@@ -78,6 +78,7 @@ public static class BenchCommand
         foreach (var option in new Option[] { quick, csv, batchSizes, solvers, tau, repeats, trainBatches, testImages, threads,
                      training, trainSize, sideBySide, memorySteps, quality })
             command.Options.Add(option);
+        command.Subcommands.Add(SchedulerBenchCommand.Create(terminal));
 
         command.SetAction((parse, cancel) =>
         {

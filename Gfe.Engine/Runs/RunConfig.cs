@@ -71,4 +71,8 @@ public sealed record RunConfig
 
     /// <summary>For <see cref="RunMethod.Simulate"/>: fail instead of finishing (tests the failure path).</summary>
     public bool SimulateFailure { get; init; }
+
+    /// <summary>Whether the run needs a GPU silo (<see cref="RunDevice.Gpu"/>) or runs on any silo. Left at its
+    /// default it is not part of the run key (<see cref="RunKey"/>).</summary>
+    public RunDevice RunsOn { get; init; } = RunDevice.Any;
 }

@@ -55,7 +55,18 @@ public static class RunParameters
         Enum("adjoint.stepper", "backward adjoint integration: rk4 on the flow grid or euler at its points", c => c.Flow.AdjointStepper, (c, v) => c with { Flow = c.Flow with { AdjointStepper = v } }),
         Real("simulateSeconds", "simulate: seconds to sleep", c => c.SimulateSeconds, (c, v) => c with { SimulateSeconds = v }),
         Bool("simulateFailure", "simulate: fail instead of finishing", c => c.SimulateFailure, (c, v) => c with { SimulateFailure = v }),
+        Enum("runsOn", "where the run may train: any (GPU silos first, else CPU) or gpu (only a GPU silo; it waits for one)", c => c.RunsOn, (c, v) => c with { RunsOn = v })
+            with { OmittedFromKeyAt = "any" },
     ];
+
+    /// <summary>The settings that name a run (<see cref="RunKey"/>): every setting except those at their
+    /// <see cref="RunParameter.OmittedFromKeyAt"/> value, i.e. settings added after run keys were first handed out and
+    /// left at their default, so that existing runs keep their keys and their stored results.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> ToKeyList(RunConfig config) =>
+        All.Select(p => (p.Name, Value: p.Format(config), p.OmittedFromKeyAt))
+            .Where(p => p.Value != p.OmittedFromKeyAt)
+            .Select(p => KeyValuePair.Create(p.Name, p.Value))
+            .ToList();
 
     static readonly Dictionary<string, RunParameter> ByName =
         All.ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);

@@ -64,9 +64,18 @@ public sealed partial class SiloFailoverTests(RedisServer redis, ITestOutputHelp
         inFlight.ExceptWith(completedOnVictim);
         output.WriteLine($"killed {victim.Name} with runs in flight: {string.Join(", ", inFlight)}");
 
-        var code = await gfe.WaitAsync(TimeSpan.FromSeconds(240));
-        foreach (var silo in silos)
-            output.WriteLine($"--- {silo.Name}\n{string.Join('\n', silo.Lines)}");
+        int code;
+        try
+        {
+            code = await gfe.WaitAsync(TimeSpan.FromSeconds(240));
+        }
+        finally
+        {
+            // Shown on failure too: what each silo did is the only account of a sweep that did not finish.
+            foreach (var silo in silos)
+                output.WriteLine($"--- {silo.Name}\n{string.Join('\n', silo.Lines)}");
+            output.WriteLine($"--- gfe\n{console}");
+        }
         Assert.True(code == ExitCodes.Success, $"gfe exited with {code}:\n{console}");
 
         // Complete results: every run once, completed.

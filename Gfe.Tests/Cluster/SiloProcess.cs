@@ -50,8 +50,31 @@ sealed class SiloProcess : IDisposable
 
     public static SiloProcess Start(string name, RedisServer redis, string directory, params string[] settings)
     {
+        var process = Launch(name, directory, ["--Clustering", "redis", "--Redis", redis.Endpoint, .. settings], out int siloPort,
+            environment: ("GFE_RedisPassword", RedisServer.Password));
+        return new SiloProcess(process, name, siloPort);
+    }
+
+    /// <summary>A silo of its own localhost cluster (no Redis), e.g. to check what it listens on.</summary>
+    public static SiloProcess StartLocal(string name, string directory, params string[] settings)
+    {
+        var process = Launch(name, directory, ["--Clustering", "localhost", .. settings], out int siloPort, environment: null);
+        return new SiloProcess(process, name, siloPort);
+    }
+
+    /// <summary>A free loopback TCP port (free when asked; nothing reserves it).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    static Process Launch(string name, string directory, string[] settings, out int siloPort, (string Name, string Value)? environment)
+    {
         var assembly = FindSiloAssembly() ?? throw new InvalidOperationException("gfe-silo.dll is not built beside the tests");
-        int siloPort = FreePort(), gatewayPort = FreePort();
+        siloPort = FreePort();
+        int gatewayPort = FreePort();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -62,14 +85,13 @@ sealed class SiloProcess : IDisposable
         start.ArgumentList.Add(assembly);
         foreach (var argument in new[]
                  {
-                     "--Clustering", "redis", "--Redis", redis.Endpoint, "--SiloPort", siloPort.ToString(),
-                     "--GatewayPort", gatewayPort.ToString(), "--LogDirectory", Path.Combine(directory, name, "logs"),
+                     "--SiloPort", siloPort.ToString(), "--GatewayPort", gatewayPort.ToString(),
+                     "--LogDirectory", Path.Combine(directory, name, "logs"),
                  }.Concat(settings))
             start.ArgumentList.Add(argument);
-        start.Environment["GFE_RedisPassword"] = RedisServer.Password;
+        if (environment is var (variable, value)) start.Environment[variable] = value;
         start.Environment["OMP_NUM_THREADS"] = "1";
-        var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start dotnet gfe-silo.dll");
-        return new SiloProcess(process, name, siloPort);
+        return Process.Start(start) ?? throw new InvalidOperationException("cannot start dotnet gfe-silo.dll");
     }
 
     /// <summary>Waits for the silo's "ready" line; throws with its output if it exits or the limit passes first.</summary>
@@ -104,10 +126,4 @@ sealed class SiloProcess : IDisposable
         process.Dispose();
     }
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -90,4 +90,25 @@ public sealed class GfeSiloOptionsTests
         Assert.Equal(GfeSiloOptions.DefaultCheckpointEvery, new GfeSiloOptions().CheckpointEvery);
         Assert.Contains(new GfeSiloOptions { CheckpointEvery = -1 }.Problems(), p => p.StartsWith("CheckpointEvery must be 0 (off)"));
     }
+
+    [Fact]
+    public void The_dashboard_is_off_and_on_loopback_by_default_and_its_bad_settings_are_named()
+    {
+        var defaults = new GfeSiloOptions();
+        var bad = new GfeSiloOptions { Dashboard = true, DashboardPort = 0, DashboardAddress = "all" };
+
+        Assert.False(defaults.Dashboard);
+        Assert.Equal("127.0.0.1", defaults.DashboardAddress);
+        Assert.Contains(bad.Problems(), p => p.StartsWith("DashboardPort must be a port number"));
+        Assert.Contains(bad.Problems(), p => p.StartsWith("DashboardAddress must be an IP address, not 'all'"));
+    }
+
+    [Fact]
+    public void A_silo_advertises_simulated_gpus_only_when_told_to()
+    {
+        var simulated = SiloCapabilities.Detect(new GfeSiloOptions { Slots = 3, SimulatedGpus = 2 });
+
+        Assert.Equal(new SiloCapabilities(SiloCapabilities.CudaDevice, 2, 3, 1), simulated);
+        Assert.Contains(new GfeSiloOptions { SimulatedGpus = -1 }.Problems(), p => p.StartsWith("SimulatedGpus must be 0 or more"));
+    }
 }

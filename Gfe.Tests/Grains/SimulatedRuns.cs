@@ -12,7 +12,8 @@ static class SimulatedRuns
     // Grain state outlives a test in the shared cluster: every spec gets a seed, and so a key, of its own.
     static int nextSeed = 1000;
 
-    public static RunSpec Spec(double seconds, bool fail = false)
+    /// <param name="extra">further settings, e.g. device or checkpointEvery</param>
+    public static RunSpec Spec(double seconds, bool fail = false, IReadOnlyDictionary<string, string>? extra = null)
     {
         var settings = new Dictionary<string, string>
         {
@@ -22,6 +23,7 @@ static class SimulatedRuns
             ["simulateSeconds"] = seconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
             ["simulateFailure"] = fail ? "true" : "false",
         };
+        foreach (var (name, value) in extra ?? new Dictionary<string, string>()) settings[name] = value;
         return new RunSpec(RunKey.For(RunParameters.FromDictionary(settings)), settings);
     }
 
@@ -35,6 +37,26 @@ static class SimulatedRuns
 
     /// <summary>Polls until the run is finished. The limit only keeps a broken runner from hanging the suite.</summary>
     public static Task<RunStatus> Finished(IRunGrain run) => Poll(run, s => s.IsFinished);
+
+    /// <summary>Polls until the run is finished, retrying calls that fail while the cluster recovers from a dead
+    /// silo (they time out or find the silo gone until membership has declared it dead).</summary>
+    public static async Task<RunStatus> FinishedDespiteFailover(IRunGrain run)
+    {
+        var limit = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                var status = await run.GetStatus().WaitAsync(TimeSpan.FromSeconds(5));
+                if (status.IsFinished) return status;
+            }
+            catch (Exception e) when (e is TimeoutException or Orleans.Runtime.OrleansException)
+            {
+            }
+            if (DateTime.UtcNow > limit) throw new TimeoutException("the run did not finish within 60 s of its silo's death");
+            await Task.Delay(50);
+        }
+    }
 
     static async Task<RunStatus> Poll(IRunGrain run, Func<RunStatus, bool> done)
     {

@@ -1,0 +1,25 @@
+namespace Gfe.Client.Running;
+
+/// <summary>
+/// The figures of one <see cref="SchedulerBenchmark"/>, all from the runs' own records: the makespan (first start to
+/// last finish), the ideal one (whole waves of runs on every slot, nothing in between), the most runs any silo
+/// trained at once, how long after launch (before the silos started) the first run started, and how long a silo's
+/// freed slot stayed empty while runs still waited (the refill gap: from a run's finish to the next start on its silo).
+/// </summary>
+public sealed record SchedulerBenchmarkResult(
+    SchedulerBenchmarkSettings Settings,
+    int Completed,
+    TimeSpan ClusterStart,
+    TimeSpan LaunchToFirstStart,
+    TimeSpan Makespan,
+    TimeSpan Ideal,
+    int MostAtOnceOnOneSilo,
+    int SilosUsed,
+    TimeSpan MedianRefill,
+    TimeSpan P90Refill,
+    TimeSpan FirstWaveFilled)
+{
+    public int TotalSlots => Settings.Silos * Settings.Slots;
+
+    public double Ratio => Makespan / Ideal;
+}

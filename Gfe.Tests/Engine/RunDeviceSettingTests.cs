@@ -1,0 +1,50 @@
+using System.Security.Cryptography;
+using System.Text;
+using Gfe.Engine.Runs;
+using Xunit;
+
+namespace Gfe.Tests.Engine;
+
+/// <summary>The device setting (any | gpu) added after run keys were first handed out.</summary>
+public sealed class RunDeviceSettingTests
+{
+    [Fact]
+    public void A_run_that_leaves_the_device_at_its_default_keeps_the_key_it_had_before_the_setting_existed()
+    {
+        var config = RunParameters.FromDictionary(new Dictionary<string, string>
+        {
+            ["method"] = "ae", ["trainSize"] = "960", ["seed"] = "3", ["lr"] = "0.01",
+        });
+
+        Assert.Equal(KeyWithoutDeviceSetting(config), RunKey.For(config));
+        Assert.Equal(RunKey.For(config), RunKey.For(RunParameters.Apply(config, "runsOn", "any")));
+    }
+
+    [Fact]
+    public void A_run_that_needs_a_gpu_has_a_key_of_its_own()
+    {
+        var config = new RunConfig();
+        var onGpu = RunParameters.Apply(config, "runsOn", "GPU");
+
+        Assert.Equal(RunDevice.Gpu, onGpu.RunsOn);
+        Assert.NotEqual(RunKey.For(config), RunKey.For(onGpu));
+        Assert.StartsWith("gfe-amd.mnist.n480.s0.", RunKey.For(onGpu));
+    }
+
+    [Fact]
+    public void A_device_that_is_not_any_or_gpu_is_refused_naming_the_setting()
+    {
+        var e = Assert.Throws<RunConfigException>(() => RunParameters.Apply(new RunConfig(), "runsOn", "tpu"));
+
+        Assert.Contains("'runsOn' must be one of any, gpu, not 'tpu'", e.Message);
+    }
+
+    /// <summary>The key as it was computed before the device setting existed: a hash of every other setting in table
+    /// order.</summary>
+    static string KeyWithoutDeviceSetting(RunConfig config)
+    {
+        var canonical = string.Join("\n", RunParameters.ToList(config).Where(kv => kv.Key != "runsOn").Select(kv => $"{kv.Key}={kv.Value}"));
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..10];
+        return $"{RunParameters.MethodName(config.Method)}.{config.Dataset}.n{config.TrainSize}.s{config.Seed}.{hash}";
+    }
+}
