@@ -158,9 +158,7 @@ public sealed class AmdSolver
                 {
                     monitoredLoss = Mean(loss);
                     monitored.Add(monitoredLoss.Value);
-                    if (monitored.Count >= options.Window &&
-                        Math.Abs(MeanSlope(monitored.GetRange(monitored.Count - options.Window, options.Window))) < options.Tolerance)
-                        converged = true;
+                    converged |= HasConverged(monitored, options.Window, options.Tolerance);
                 }
                 dt = nextDt;
                 accepted++;
@@ -298,9 +296,7 @@ public sealed class AmdSolver
                         monitoredLoss = loss1[r];
                         monitored[i].Add(monitoredLoss.Value);
                         var window = monitored[i];
-                        if (window.Count >= options.Window &&
-                            Math.Abs(MeanSlope(window.GetRange(window.Count - options.Window, options.Window))) < options.Tolerance * options.PerSampleToleranceScale)
-                            converged[i] = true;
+                        converged[i] |= HasConverged(window, options.Window, options.Tolerance * options.PerSampleToleranceScale);
                     }
                     dt[i] = nextDt;
                     accepted++;
@@ -388,6 +384,11 @@ public sealed class AmdSolver
         foreach (var v in values) sum += v;
         return sum / values.Length;
     }
+
+    /// <summary>The reference's convergence test (spec §3c): the mean slope of the last <paramref name="window"/>
+    /// monitored losses is smaller in magnitude than <paramref name="tolerance"/>.</summary>
+    internal static bool HasConverged(List<double> monitored, int window, double tolerance) =>
+        monitored.Count >= window && Math.Abs(MeanSlope(monitored.GetRange(monitored.Count - window, window))) < tolerance;
 
     /// <summary>
     /// mean(numpy.gradient(values)) with unit spacing: central differences inside, first-order differences at the two

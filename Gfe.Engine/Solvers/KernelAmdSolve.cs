@@ -85,9 +85,7 @@ sealed class KernelAmdSolve(AmdOptions options)
                 {
                     monitoredLoss = Mean(loss, count);
                     monitored.Add(monitoredLoss.Value);
-                    if (monitored.Count >= options.Window &&
-                        Math.Abs(AmdSolver.MeanSlope(monitored.GetRange(monitored.Count - options.Window, options.Window))) < options.Tolerance)
-                        converged = true;
+                    converged |= AmdSolver.HasConverged(monitored, options.Window, options.Tolerance);
                 }
                 dt = nextDt;
                 accepted++;
@@ -216,9 +214,7 @@ sealed class KernelAmdSolve(AmdOptions options)
                         monitoredLoss = loss1[r];
                         var window = monitored[i];
                         window.Add(monitoredLoss.Value);
-                        if (window.Count >= options.Window &&
-                            Math.Abs(AmdSolver.MeanSlope(window.GetRange(window.Count - options.Window, options.Window))) < options.Tolerance * options.PerSampleToleranceScale)
-                            converged[i] = true;
+                        converged[i] |= AmdSolver.HasConverged(window, options.Window, options.Tolerance * options.PerSampleToleranceScale);
                     }
                     dt[i] = nextDt;
                     accepted++;
