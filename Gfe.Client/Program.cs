@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Gfe.Client.Commands;
 
 // The first Ctrl+C asks gfe to stop waiting (and write what has finished); a second one ends the process at once.
@@ -8,5 +9,13 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     interrupt.Cancel();
 };
+// SIGTERM (kill, timeout, a cancelled CI job) the same way: the results so far are written before gfe exits. It matters
+// for gfe started in the background, where the shell has it ignore SIGINT.
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    if (interrupt.IsCancellationRequested) return;
+    context.Cancel = true;
+    interrupt.Cancel();
+});
 
 return await new GfeCommandLine(Terminal.ForConsole()).InvokeAsync(args, interrupt.Token);
