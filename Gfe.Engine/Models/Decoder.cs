@@ -32,6 +32,9 @@ public sealed class Decoder : nn.Module<Tensor, Tensor>
     /// <see cref="Flows.DecoderRPass"/> needs; parameters() lists their weight and bias in the same order.</summary>
     public IReadOnlyList<Linear> Layers => [layer1, layer2, layer3, output];
 
+    /// <summary>The model this decoder implements: widths, activation and loss.</summary>
+    public ModelShape Shape => ModelShape.Paper;
+
     // ELU's alpha, scale and input scale as Scalars that live as long as the process: TorchSharp's implicit ones are
     // temporaries the GC may finalize while the native op still reads them, which crashed AMD solves under
     // allocation pressure ("toFloat ... Expected false to be true"). Same values as elu(alpha: 1.0).
