@@ -6,14 +6,16 @@
 # Takes a few minutes (the first time also a debootstrap and a dotnet publish); not part of CI.
 #
 # Usage (as root: it installs Debian packages, runs debootstrap and rootful podman):
-#   deploy/container-test.sh [--runs 24] [--seconds 3] [--base IMAGE] [--dir DIR] [--keep]
+#   deploy/container-test.sh [--runs 24] [--seconds 3] [--base IMAGE] [--dir DIR] [--keep] [--no-kill]
 #                            [--redis-port 6380] [--silo-port 11121] [--gateway-port 30021]
 #   deploy/container-test.sh down [--dir DIR]        (after --keep: stop and remove the cluster and its volumes)
+# --no-kill: the same sweep without killing a silo (the baseline for the figures).
 # --base: the image the silo and Redis images build on. Default: a Debian 12 base made here with debootstrap
 #   (localhost/debian-local:bookworm), for hosts that cannot pull images; with a registry, e.g. debian:bookworm-slim.
 # Engine: podman, with runc, cgroupfs and lowered ulimits from a containers.conf of this run folder (passed through
 # $CONTAINERS_CONF; a CONTAINERS_CONF you set is used instead). Compose: Debian's docker-compose, talking to a podman
-# API socket this script starts in the run folder. A Redis password is made up unless $GFE_RedisPassword is set.
+# API socket this script starts in the run folder. A Redis password is made up (kept in DIR/redis-password, mode 600)
+# unless $GFE_RedisPassword is set. Figures go to DIR/figures.txt, logs to DIR.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 compose_file="$root/deploy/docker/compose.loopback.yml"
@@ -26,12 +28,13 @@ seconds=3
 base=""
 dir="$root/run/container-test"
 keep=0
+kill_silo=1
 redis_port=6380
 silo_port=11121
 gateway_port=30021
 local_base=localhost/debian-local:bookworm
 
-usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 fail() { echo "container-test: $*" >&2; exit 1; }
 say() { echo "container-test: $*" >&2; }
 number() { [[ "$2" =~ ^[0-9]+$ && "$2" -ge 1 ]] || { echo "container-test: $1 must be a whole number of at least 1, not '$2'" >&2; exit 2; }; echo "$2"; }
@@ -39,6 +42,7 @@ number() { [[ "$2" =~ ^[0-9]+$ && "$2" -ge 1 ]] || { echo "container-test: $1 mu
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --keep) keep=1; shift; continue ;;
+    --no-kill) kill_silo=0; shift; continue ;;
     -h|--help) usage ;;
   esac
   [[ $# -ge 2 ]] || usage
@@ -146,7 +150,8 @@ base_image() {
     rm -rf "$rootfs"
     nice -n 10 debootstrap --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian >"$dir/debootstrap.log" 2>&1 \
       || fail "debootstrap failed; see $dir/debootstrap.log"
-    tar -C "$rootfs" -c . | podman import - "$local_base" >/dev/null
+    tar -C "$rootfs" -c . | podman import - "$local_base" >>"$dir/debootstrap.log" 2>&1 \
+      || fail "podman import of the debootstrap tree failed; see $dir/debootstrap.log"
     rm -rf "$rootfs"
     figure "base image (debootstrap + import)" "$(elapsed "$t") s"
   fi
@@ -321,8 +326,12 @@ run_test() {
   publish
   build_images
   # Redis's password: from the environment, else made up; it reaches the containers by name only.
+  local password_hint="GFE_RedisPassword as set"
   if [[ -z "${GFE_RedisPassword:-}" ]]; then
     GFE_RedisPassword=$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n')
+    # Kept for --keep (to reach the cluster afterwards), readable by its owner only.
+    ( umask 077; printf '%s\n' "$GFE_RedisPassword" >"$dir/redis-password" )
+    password_hint="GFE_RedisPassword=\$(cat $dir/redis-password)"
   fi
   export GFE_RedisPassword
   trap cleanup EXIT
@@ -337,17 +346,20 @@ run_test() {
   "$root/gfe" sweep run "$dir/sweep.yaml" --cluster "redis://127.0.0.1:$redis_port" --results "$dir/results" \
     >"$dir/sweep.log" 2>&1 &
   client_pid=$!
-  kill_silo_mid_sweep "$client_pid"
+  [[ $kill_silo -eq 1 ]] && kill_silo_mid_sweep "$client_pid"
   local code=0
   wait "$client_pid" || code=$?
   client_pid=""
-  figure "sweep ($runs simulated runs of $seconds s on 2 silos x 2 slots, silo 2 killed)" "$(elapsed "$t") s, exit code $code"
-  figure "from the kill to the end of the sweep" "$(elapsed "$kill_time") s"
+  local what="silo 2 killed"
+  [[ $kill_silo -eq 1 ]] || what="no kill"
+  figure "sweep ($runs simulated runs of $seconds s on 2 silos x 2 slots, $what)" "$(elapsed "$t") s, exit code $code"
+  [[ $kill_silo -eq 1 ]] && figure "from the kill to the end of the sweep" "$(elapsed "$kill_time") s"
   [[ $code -eq 0 ]] || fail "gfe sweep run exited with $code; see $dir/sweep.log"
   check_results | tee -a "$figures" >&2 || fail "checks failed (above); logs in $dir"
   say "passed. Figures in $figures; logs in $dir"
   if [[ $keep -eq 1 ]]; then
-    say "cluster left running (--keep): ./gfe sweep status $dir/sweep.yaml --cluster redis://127.0.0.1:$redis_port; stop it with: $0 down --dir $dir"
+    say "cluster left running (--keep): $password_hint ./gfe sweep status $dir/sweep.yaml --cluster redis://127.0.0.1:$redis_port"
+    say "stop it with: $0 down --dir $dir"
   fi
 }
 
