@@ -58,7 +58,7 @@ while [[ $# -gt 0 ]]; do
   esac
   shift 2
 done
-[[ $runs -ge 4 ]] || { echo "container-test: --runs must be at least 4 (a silo is killed after its first run)" >&2; exit 2; }
+[[ $runs -ge 4 ]] || { echo "container-test: --runs must be at least 4 (silo 2 must finish one and be killed in the next)" >&2; exit 2; }
 [[ $(id -u) -eq 0 ]] || fail "run as root (apt-get, debootstrap and podman with host networking)"
 mkdir -p "$dir"
 dir="$(cd "$dir" && pwd)"
@@ -242,29 +242,27 @@ settings:
 EOF
 }
 
-# Kill silo 2 while it trains a run, after it has finished at least one: its finished runs must not train again and
-# its interrupted runs must finish on silo 1.
+# Kill silo 2 while it trains a run, after it has finished a sixth of the sweep's runs (at least one): its finished
+# runs must not train again and its interrupted runs must finish on silo 1.
 kill_silo_mid_sweep() {
-  local client=$1 deadline=$((SECONDS + 300)) log
+  local client=$1 deadline=$((SECONDS + 300)) log need=$(( runs / 6 > 0 ? runs / 6 : 1 ))
   while (( SECONDS < deadline )); do
-    kill -0 "$client" 2>/dev/null || fail "the sweep ended before silo 2 had finished a run; see $dir/sweep.log"
+    kill -0 "$client" 2>/dev/null || fail "the sweep ended before silo 2 had finished $need run(s); see $dir/sweep.log"
     log=$(silo_log 2)
-    if grep -q "completed in" <<<"$log"; then
-      # A run started after the first completion is in flight now; let it get a checkpoint (every 2 of 10 ticks).
-      if awk '/completed in/ { done = 1 } done && /started on/ { found = 1 } END { exit !found }' <<<"$log"; then
-        sleep "$(awk -v s="$seconds" 'BEGIN { print s / 2 }')"
-        # Mid-sweep is also the time to check that no process shows the password on its command line.
-        # (Matched in bash: a grep would carry the password on its own command line.)
-        [[ "$(ps -eo args)" != *"$GFE_RedisPassword"* ]] || fail "the Redis password shows in ps"
-        podman kill --signal KILL "${ids[silo-2]}" >/dev/null
-        kill_time=$(now)
-        say "killed silo 2 (SIGKILL) mid-sweep"
-        return
-      fi
+    # A run started once silo 2 had finished enough is in flight now; let it get a checkpoint (every 2 of 10 ticks).
+    if awk -v need="$need" '/completed in/ { done++ } /started on/ && done >= need { found = 1 } END { exit !found }' <<<"$log"; then
+      sleep "$(awk -v s="$seconds" 'BEGIN { print s / 2 }')"
+      # Mid-sweep is also the time to check that no process shows the password on its command line.
+      # (Matched in bash: a grep would carry the password on its own command line.)
+      [[ "$(ps -eo args)" != *"$GFE_RedisPassword"* ]] || fail "the Redis password shows in ps"
+      podman kill --signal KILL "${ids[silo-2]}" >/dev/null
+      kill_time=$(now)
+      say "killed silo 2 (SIGKILL) mid-sweep, after it had finished $need run(s)"
+      return
     fi
     sleep 0.2
   done
-  fail "silo 2 ran no second run within 300 s"
+  fail "silo 2 did not finish $need run(s) and start another within 300 s"
 }
 
 check_results() {
@@ -320,11 +318,6 @@ cleanup() {
 
 run_test() {
   : >"$figures"
-  install_missing
-  podman_conf
-  command -v dotnet >/dev/null || fail "the .NET SDK 10 is needed for dotnet publish and ./gfe"
-  publish
-  build_images
   # Redis's password: from the environment, else made up; it reaches the containers by name only.
   local password_hint="GFE_RedisPassword as set"
   if [[ -z "${GFE_RedisPassword:-}" ]]; then
@@ -333,7 +326,14 @@ run_test() {
     ( umask 077; printf '%s\n' "$GFE_RedisPassword" >"$dir/redis-password" )
     password_hint="GFE_RedisPassword=\$(cat $dir/redis-password)"
   fi
+  # It goes into Redis's configuration inside double quotes.
+  [[ "$GFE_RedisPassword" != *[\"\\$'\n']* ]] || fail "GFE_RedisPassword must not contain a double quote, backslash or newline"
   export GFE_RedisPassword
+  install_missing
+  podman_conf
+  command -v dotnet >/dev/null || fail "the .NET SDK 10 is needed for dotnet publish and ./gfe"
+  publish
+  build_images
   trap cleanup EXIT
   start_api
   started_cluster=1
