@@ -40,7 +40,7 @@ silo_port=11121
 gateway_port=30021
 local_base=localhost/debian-local:bookworm
 
-usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
 fail() { echo "container-test: $*" >&2; exit 1; }
 say() { echo "container-test: $*" >&2; }
 number() { [[ "$2" =~ ^[0-9]+$ && "$2" -ge 1 ]] || { echo "container-test: $1 must be a whole number of at least 1, not '$2'" >&2; exit 2; }; echo "$2"; }
@@ -50,7 +50,7 @@ while [[ $# -gt 0 ]]; do
     --keep) keep=1; shift; continue ;;
     --no-kill) kill_silo=0; shift; continue ;;
     --from-source) from_source=1; shift; continue ;;
-    -h|--help) usage ;;
+    -h|--help) usage 0 ;;
   esac
   [[ $# -ge 2 ]] || usage
   case "$1" in
@@ -73,7 +73,7 @@ dir="$(cd "$dir" && pwd)"
 sock="$dir/podman.sock"
 figures="$dir/figures.txt"
 
-# Timing: each step's wall time in whole seconds, kept for the summary.
+# Timing: each step's wall time in seconds (one decimal), printed and kept in figures.txt.
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 figure() { echo "$1: $2" | tee -a "$figures" >&2; }
@@ -190,7 +190,11 @@ check_glibcxx_fix() {
   command -v readelf >/dev/null || { say "readelf missing (binutils): GLIBCXX fix not checked"; return; }
   local cid copy="$dir/libLibTorchSharp.from-image.so"
   cid=$(podman create localhost/gfe-silo:ctest)
-  podman cp "$cid:/app/libLibTorchSharp.so" "$copy" && podman rm "$cid" >/dev/null
+  if ! podman cp "$cid:/app/libLibTorchSharp.so" "$copy"; then
+    podman rm "$cid" >/dev/null
+    fail "the image has no /app/libLibTorchSharp.so"
+  fi
+  podman rm "$cid" >/dev/null
   grep -q 'GLIBCXX_3.4.32 *Flags: WEAK' <<<"$(readelf -V "$copy")" \
     || fail "libLibTorchSharp.so in the image still needs GLIBCXX_3.4.32 (Directory.Build.targets did not patch it)"
   rm -f "$copy"
