@@ -191,10 +191,10 @@ check_glibcxx_fix() {
   local cid copy="$dir/libLibTorchSharp.from-image.so"
   cid=$(podman create localhost/gfe-silo:ctest)
   if ! podman cp "$cid:/app/libLibTorchSharp.so" "$copy"; then
-    podman rm "$cid" >/dev/null
+    podman rm -v "$cid" >/dev/null
     fail "the image has no /app/libLibTorchSharp.so"
   fi
-  podman rm "$cid" >/dev/null
+  podman rm -v "$cid" >/dev/null
   grep -q 'GLIBCXX_3.4.32 *Flags: WEAK' <<<"$(readelf -V "$copy")" \
     || fail "libLibTorchSharp.so in the image still needs GLIBCXX_3.4.32 (Directory.Build.targets did not patch it)"
   rm -f "$copy"
