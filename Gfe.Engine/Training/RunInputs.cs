@@ -7,12 +7,15 @@ using static TorchSharp.torch;
 namespace Gfe.Engine.Training;
 
 /// <summary>
-/// What a torch run works on, checked before any torch call: the training subset, the test images, the device and
-/// the data's provenance.
+/// What a torch run works on, checked before any torch call: the training subset, the test images, the device, the
+/// data's provenance and its feature count D (the model's output width).
 /// Every bad request becomes a <see cref="RunFailedException"/> that names the setting, never a native abort.
 /// </summary>
 public sealed record RunInputs(ImageSet Train, ImageSet Test, Device Device, string Provenance)
 {
+    /// <summary>D, the features per sample of the data: the decoder's output width.</summary>
+    public required int Features { get; init; }
+
     public static RunInputs Prepare(RunConfig config, DatasetSplits? data)
     {
         string method = RunParameters.MethodName(config.Method);
@@ -47,10 +50,14 @@ public sealed record RunInputs(ImageSet Train, ImageSet Test, Device Device, str
         if (config.Reconstructions < 0 || config.Reconstructions > testCount)
             throw new RunFailedException($"reconstructions must lie between 0 and the {testCount} test images, not {config.Reconstructions}");
 
+        // The model's output width comes from the data, and the model must fit in memory (ModelSettings).
+        int features = (int)(data.Train.Pixels.LongLength / data.Train.Count);
+        if (ModelSettings.Problem(config, features) is { } model) throw new RunFailedException(model);
+
         int trainSize = config.TrainSize == 0 ? data.Train.Count : config.TrainSize;
         var train = TrainingSubset.FirstOfShuffle(data.Train, trainSize, config.Seed);
         var test = config.TestSize == 0 ? data.Test : data.Test.Head(config.TestSize);
-        return new RunInputs(train, test, ChooseDevice(), data.Provenance);
+        return new RunInputs(train, test, ChooseDevice(), data.Provenance) { Features = features };
     }
 
     /// <summary>The first CUDA device when there is one, else the CPU; the code is the same on both.</summary>
