@@ -318,9 +318,9 @@ public sealed partial class SweepFileParser
         if (config.TestSize > dataset.TestCount)
             ErrorAt(origin.GetValueOrDefault("testSize") ?? origin.GetValueOrDefault("dataset"), "testSize",
                 $"testSize {config.TestSize} is larger than the {dataset.TestCount} test images of {dataset.Name}");
-        // The built-in datasets are 28x28 images: 784 features, the model's output width.
-        if (ModelSettings.Problem(config, ImageSet.ImageSize) is { } model)
-            ErrorAt(origin.GetValueOrDefault("hidden") ?? origin.GetValueOrDefault("latentDim"), "hidden", model);
+        // The engine's own checks of the whole run (RunChecks); the built-in datasets have 784 features (28x28 images).
+        if (RunChecks.Problem(config, ImageSet.ImageSize) is { } problem)
+            ErrorAt(origin.GetValueOrDefault(problem.Key), problem.Key, problem.Message);
         return config;
     }
 

@@ -19,7 +19,6 @@ public static class FlowRun
 {
     public static RunModel Build(RunConfig config, ModelShape shape, Generator generator, Device device)
     {
-        if (TimeGrid.Problem(config.Flow) is { } problem) throw new RunFailedException(problem);
         var decoder = new Decoder(shape, generator);
         decoder.to(device);
 

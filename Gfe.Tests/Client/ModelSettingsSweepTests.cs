@@ -94,6 +94,23 @@ public sealed class ModelSettingsSweepTests : IDisposable
         Assert.False(Directory.Exists(results));
     }
 
+    /// <summary>The engine's checks of a whole run (RunChecks) run in the parser too: before, these passed
+    /// validation and failed only when the run started.</summary>
+    [Theory]
+    [InlineData("gfe-amd", "  rmsAlpha: 1.5\n", "6:13: rmsAlpha: rmsAlpha must lie in (0, 1), not 1.5")]
+    [InlineData("gfe-amd", "  amd.beta: 2\n", "6:13: amd.beta: amd.beta must lie in (0, 1), not 2")]
+    [InlineData("gfe-rk4", "  flow.logBase: 0.5\n", "6:17: flow.logBase: flow.logBase must be greater than 1, not 0.5")]
+    public void The_engines_checks_of_a_whole_run_refuse_it_in_the_parser(string method, string settings, string message)
+    {
+        var file = Path.Combine(directory, "bad.yaml");
+        File.WriteAllText(file, $"name: bad\ngrid:\n  method: [{method}]\n  seed: [0]\nsettings:\n{settings}");
+
+        var (code, _, error) = Invoke("sweep", "validate", file);
+
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("bad.yaml:" + message, error);
+    }
+
     [Fact]
     public void A_model_too_large_for_memory_says_how_much_it_would_need()
     {
