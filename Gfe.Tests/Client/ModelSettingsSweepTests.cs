@@ -1,8 +1,11 @@
+using Gfe.Abstractions;
 using Gfe.Client.Commands;
+using Gfe.Client.Results;
+using Gfe.Client.Running;
 using Gfe.Client.Sweeps;
 using Gfe.Engine.Models;
 using Gfe.Engine.Runs;
-using Gfe.Grains;
+using RunSpecs = Gfe.Grains.RunSpecs;
 using Xunit;
 
 namespace Gfe.Tests.Client;
@@ -123,6 +126,33 @@ public sealed class ModelSettingsSweepTests : IDisposable
         Assert.Contains("the model 20-1000000000-784 is too large for memory: it would need about 9.9 TB (9.7 TB for parameters, gradients and RMSprop state, 256 GB for activations)", problem);
         Assert.Contains("more than the 16 GB here", problem);
         Assert.Null(ModelSettings.Problem(new RunConfig(), 784, availableBytes: 16_000_000_000));
+    }
+
+    [Fact]
+    public void A_list_setting_goes_into_runs_csv_and_the_table_and_reads_back()
+    {
+        var sweep = SweepFileParser.Parse("grid:\n  hidden: [[64, 32], [128]]\n  seed: [0, 1]\nsettings:\n  loss: mse\n", "lists.yaml");
+        var records = sweep.Runs.Select(run => new RunRecord(run, new RunStatus(run.Key, RunState.Completed, "done", 1, 480, 0.25, "silo", null,
+            new RunOutcome(new Dictionary<string, double> { [Evaluations.GfeAmd] = run.Config.Hidden.Count + 0.1 * run.Config.Seed },
+                0.25, 480, 10, new AmdSummary(1, 1, 0, 0, 1), new AmdSummary(1, 1, 0, 0, 1), 1, 1, [new CurveSample(480, 1, 0.5)], "synthetic", "cpu"),
+            null, null))).ToList();
+        var results = Path.Combine(directory, "results");
+
+        ResultsWriter.Write(results, sweep, new SweepOutcome(records, false, DateTime.UtcNow, DateTime.UtcNow));
+
+        var rows = CsvReader.ReadFile(Path.Combine(results, ResultsWriter.RunsFile));
+        int hidden = Array.IndexOf(rows[0], "hidden"), loss = Array.IndexOf(rows[0], "loss");
+        Assert.Equal(["[64, 32]", "[64, 32]", "[128]", "[128]"], rows.Skip(1).Select(r => r[hidden]));
+        Assert.All(rows.Skip(1), r => Assert.Equal("mse", r[loss]));
+        Assert.Contains("\"[64, 32]\"", File.ReadAllText(Path.Combine(results, ResultsWriter.RunsFile)));   // quoted: it holds a comma
+        var table = File.ReadAllLines(Path.Combine(results, ResultsWriter.TableMarkdownFile));
+        Assert.Contains(table, line => line.StartsWith("Test loss per image (loss: mse, the mean squared error per feature)", StringComparison.Ordinal));
+        Assert.Contains("| dataset | trainSize | hidden | GFE-amd |", table);
+        Assert.Contains("| mnist | 480 | [64, 32] | 2.0500 ± 0.0707 (n=2) |", table);
+        // gfe report remakes the same table from runs.csv alone.
+        var before = File.ReadAllText(Path.Combine(results, ResultsWriter.TableMarkdownFile));
+        ResultsReport.Write(results, "lists", "");
+        Assert.Equal(before, File.ReadAllText(Path.Combine(results, ResultsWriter.TableMarkdownFile)));
     }
 
     [Fact]
