@@ -103,6 +103,7 @@ public sealed class ModelSettingsSweepTests : IDisposable
     [InlineData("gfe-amd", "  rmsAlpha: 1.5\n", "6:13: rmsAlpha: rmsAlpha must lie in (0, 1), not 1.5")]
     [InlineData("gfe-amd", "  amd.beta: 2\n", "6:13: amd.beta: amd.beta must lie in (0, 1), not 2")]
     [InlineData("gfe-rk4", "  flow.logBase: 0.5\n", "6:17: flow.logBase: flow.logBase must be greater than 1, not 0.5")]
+    [InlineData("gfe-amd", "  amd.kernel: native\n  loss: mse\n", "6:15: amd.kernel: amd.kernel native runs only the paper's model")]
     public void The_engines_checks_of_a_whole_run_refuse_it_in_the_parser(string method, string settings, string message)
     {
         var file = Path.Combine(directory, "bad.yaml");
