@@ -12,6 +12,10 @@ public sealed record ResultPivot(
     IReadOnlyList<string> Evaluations,
     IReadOnlyList<PivotRow> Rows)
 {
+    /// <summary>The losses (the <c>loss</c> setting) the cells hold, e.g. [bce]; a runs.csv from before the setting
+    /// existed holds the paper's bce.</summary>
+    public IReadOnlyList<string> Losses { get; init; } = [];
+
     /// <summary>The paper's column order; other evaluations (e.g. simulate) follow in name order.</summary>
     static readonly string[] PaperColumns = [Engine.Runs.Evaluations.Ae, Engine.Runs.Evaluations.GfeAmd, Engine.Runs.Evaluations.Mixed];
 
@@ -57,7 +61,8 @@ public sealed record ResultPivot(
             })
             .ToList();
 
-        return new ResultPivot(rowSettings, evaluations, rows);
+        var losses = completed.Select(r => r.Setting("loss") is { Length: > 0 } loss ? loss : "bce").Distinct().ToList();
+        return new ResultPivot(rowSettings, evaluations, rows) { Losses = losses };
     }
 
     /// <summary>AE, GFE-amd, Mixed first (the paper's order), then any other evaluation by name.</summary>

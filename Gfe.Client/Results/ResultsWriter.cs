@@ -146,7 +146,7 @@ public static class ResultsWriter
         }
         else
         {
-            text.Append("Test loss per image: mean ± sample standard deviation over seeds (n = number of seeds).\n\n");
+            text.Append($"Test loss per image ({LossName(pivot.Losses)}): mean ± sample standard deviation over seeds (n = number of seeds).\n\n");
             List<string> header = [.. pivot.RowSettings, .. pivot.Evaluations];
             text.Append("| ").Append(string.Join(" | ", header.Select(MarkdownCell))).Append(" |\n");
             text.Append('|').Append(string.Concat(header.Select(_ => "---|"))).Append('\n');
@@ -162,6 +162,16 @@ public static class ResultsWriter
         }
         File.WriteAllText(path, text.ToString(), Utf8);
     }
+
+    /// <summary>What the cells of a table hold: "loss: bce, per-feature eps-BCE"; with several losses the loss column
+    /// of each row says.</summary>
+    static string LossName(IReadOnlyList<string> losses) => losses switch
+    {
+        ["bce"] => "loss: bce, the per-feature eps-BCE",
+        ["mse"] => "loss: mse, the mean squared error per feature",
+        [var other] => $"loss: {other}",
+        _ => "loss: see the loss column of each row",
+    };
 
     public static void WriteManifest(string path, SweepFile sweep, SweepOutcome outcome)
     {

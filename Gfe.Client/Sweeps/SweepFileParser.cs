@@ -184,7 +184,9 @@ public sealed partial class SweepFileParser
         {
             var parameter = FindParameter(keyNode, where);
             if (parameter is null) continue;
-            var value = ExpectScalar(valueNode, $"{where}.{parameter.Name}", "one value (lists belong under 'grid')");
+            var value = parameter.IsList
+                ? ExpectList(valueNode, $"{where}.{parameter.Name}")
+                : ExpectScalar(valueNode, $"{where}.{parameter.Name}", "one value (lists belong under 'grid')");
             if (value is null) continue;
             if (settings.Any(s => s.Parameter == parameter))
             {
@@ -225,7 +227,7 @@ public sealed partial class SweepFileParser
             var axis = new List<SweepSetting>();
             foreach (var item in sequence.Children)
             {
-                var value = ExpectScalar(item, where, "a single value");
+                var value = parameter.IsList ? ExpectList(item, where, axis: true) : ExpectScalar(item, where, "a single value");
                 if (value is null) continue;
                 var setting = new SweepSetting(parameter, value, item);
                 if (Check(setting, where)) axis.Add(setting);
@@ -316,6 +318,9 @@ public sealed partial class SweepFileParser
         if (config.TestSize > dataset.TestCount)
             ErrorAt(origin.GetValueOrDefault("testSize") ?? origin.GetValueOrDefault("dataset"), "testSize",
                 $"testSize {config.TestSize} is larger than the {dataset.TestCount} test images of {dataset.Name}");
+        // The engine's own checks of the whole run (RunChecks); the built-in datasets have 784 features (28x28 images).
+        if (RunChecks.Problem(config, ImageSet.ImageSize) is { } problem)
+            ErrorAt(origin.GetValueOrDefault(problem.Key), problem.Key, problem.Message);
         return config;
     }
 
@@ -342,6 +347,26 @@ public sealed partial class SweepFileParser
         if (node is YamlScalarNode scalar) return scalar.Value ?? "";
         Error(node, where, $"expected {expected}, found a {(node is YamlSequenceNode ? "list" : "map")}");
         return null;
+    }
+
+    /// <summary>The value of a list-valued setting, e.g. [64, 32], as the canonical text its parameter reads. Under
+    /// 'grid' each value of the axis must itself be a list: hidden: [[64, 32], [128]].</summary>
+    string? ExpectList(YamlNode node, string where, bool axis = false)
+    {
+        if (node is not YamlSequenceNode list)
+        {
+            Error(node, where, axis
+                ? "each value of this axis is itself a list, e.g. [[64, 32], [128]]"
+                : $"expected a list, e.g. [64, 32], found a {(node is YamlScalarNode ? "single value" : "map")}");
+            return null;
+        }
+        var items = new List<string>();
+        foreach (var item in list.Children)
+        {
+            if (ExpectScalar(item, where, "a list of single values, e.g. [64, 32]") is not { } text) return null;
+            items.Add(text);
+        }
+        return "[" + string.Join(", ", items) + "]";
     }
 
     YamlMappingNode? ExpectMapping(YamlNode node, string where, string expected)

@@ -121,7 +121,7 @@ public static class SolverBenchmark
             var images = Images(batchSize, generator);
             var encoding = solver.Encode(decoder, images, torch.rand(batchSize, Decoder.LatentSize, generator: generator));
             optimizer.ZeroGrad();
-            ReconstructionLoss.BatchSum(decoder.forward(encoding.Latent), images).backward();
+            ReconstructionLoss.BatchSum(decoder.Shape.Loss, decoder.forward(encoding.Latent), images).backward();
             optimizer.Step();
         }
         double trainSeconds = clock.Elapsed.TotalSeconds;
@@ -143,7 +143,7 @@ public static class SolverBenchmark
             steps += encoding.Steps;
             decoderRows += encoding.ForwardRows + encoding.BackwardRows;
             using (torch.no_grad())
-                ReconstructionLoss.PerImage(decoder.forward(encoding.Latent), images).sum().item<float>();
+                ReconstructionLoss.PerImage(decoder.Shape.Loss, decoder.forward(encoding.Latent), images).sum().item<float>();
         }
         double testSeconds = clock.Elapsed.TotalSeconds;
 

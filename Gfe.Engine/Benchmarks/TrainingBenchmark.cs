@@ -91,7 +91,7 @@ public static class TrainingBenchmark
             var solution = solver.Solve(decoder, images, torch.rand(batchSize, Decoder.LatentSize, generator: generator));
             done += solution.Statistics.AcceptedSteps + solution.Statistics.RejectedTrials;
             optimizer.ZeroGrad();
-            ReconstructionLoss.BatchSum(decoder.forward(solution.Latent), images).backward();
+            ReconstructionLoss.BatchSum(decoder.Shape.Loss, decoder.forward(solution.Latent), images).backward();
             optimizer.Step();
             if (!middleReported && done >= steps / 2)
             {
@@ -121,7 +121,7 @@ public static class TrainingBenchmark
         TrainingLoop.Run(decoder, images =>
         {
             var solution = training.Solve(decoder, images, LatentStart.Draw(config.Z0, images.shape[0], generator, CPU));
-            return ReconstructionLoss.BatchSum(decoder.forward(solution.Latent), images);
+            return ReconstructionLoss.BatchSum(decoder.Shape.Loss, decoder.forward(solution.Latent), images);
         }, inputs.Train, config, CPU, null, cancel);
 
         var rows = new List<(string, double, double, double)>();
@@ -132,7 +132,7 @@ public static class TrainingBenchmark
             long decoderRows = 0;
             var amd = AmdStatistics.None;
             var solver = new AmdSolver(options);
-            double loss = TestEvaluation.MeanLoss(inputs.Test, batchSize, images =>
+            double loss = TestEvaluation.MeanLoss(decoder.Shape.Loss, inputs.Test, batchSize, images =>
             {
                 var solution = solver.Solve(decoder, images, LatentStart.Draw(config.Z0, images.shape[0], draws, CPU));
                 decoderRows += solution.ForwardRows + solution.BackwardRows;

@@ -9,7 +9,7 @@ namespace Gfe.Engine.Flows;
 public static class LatentGradient
 {
     /// <summary>
-    /// grad_z L [B, 20], detached: the input gradient only, so flow increments are constants with respect to theta.
+    /// grad_z L [B, latentDim], detached: the input gradient only, so flow increments are constants with respect to theta.
     /// Samples are independent, so row i is grad l_i. Works inside no_grad scopes (test encoding).
     /// </summary>
     public static Tensor Of(Decoder decoder, Tensor images, Tensor z)
@@ -19,7 +19,7 @@ public static class LatentGradient
         // TorchSharp aborts the whole process on autograd.grad of an input that does not require grad.
         if (!leaf.requires_grad)
             throw new InvalidOperationException("flow latent does not require grad; cannot take the flow gradient");
-        var loss = ReconstructionLoss.BatchSum(decoder.forward(leaf), images);
+        var loss = ReconstructionLoss.BatchSum(decoder.Shape.Loss, decoder.forward(leaf), images);
         return torch.autograd.grad([loss], [leaf])[0].detach();
     }
 }

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Gfe.Engine.Models;
 
 /// <summary>
-/// The autoencoder baseline: <see cref="Encoder"/> then <see cref="Decoder"/>, returning pixel logits. The encoder is
+/// The autoencoder baseline: <see cref="Encoder"/> then <see cref="Decoder"/>, returning the decoder's output (logits for BCE). The encoder is
 /// built first, as in the reference, so for the same seed the AE's decoder starts from other weights than a GFE
 /// decoder does (engine-spec §1).
 /// </summary>
@@ -13,10 +13,16 @@ public sealed class Autoencoder : nn.Module<Tensor, Tensor>
     readonly Encoder encoder;
     readonly Decoder decoder;
 
-    public Autoencoder(Generator generator) : base(nameof(Autoencoder))
+    /// <summary>The paper's autoencoder.</summary>
+    public Autoencoder(Generator generator) : this(ModelShape.Paper, generator)
     {
-        encoder = new Encoder(generator);
-        decoder = new Decoder(generator);
+    }
+
+    /// <summary>The encoder mirrors the decoder of <paramref name="shape"/>.</summary>
+    public Autoencoder(ModelShape shape, Generator generator) : base(nameof(Autoencoder))
+    {
+        encoder = new Encoder(shape, generator);
+        decoder = new Decoder(shape, generator);
         RegisterComponents();
     }
 

@@ -5,32 +5,39 @@ using static TorchSharp.torch;
 namespace Gfe.Engine.Models;
 
 /// <summary>
-/// The autoencoder's encoder, the exact mirror of the <see cref="Decoder"/>: 784-600-300-150-20 with ELU between the
-/// layers and no activation on the latent (engine-spec §1). 699,470 parameters.
+/// The autoencoder's encoder, the exact mirror of the <see cref="Decoder"/>: output -> hidden[^1] -> ... -> hidden[0]
+/// -> latent with the shape's activation between the layers and none on the latent (engine-spec §1; the paper's
+/// 784-600-300-150-20 with ELU, 699,470 parameters).
 /// </summary>
 public sealed class Encoder : nn.Module<Tensor, Tensor>
 {
-    readonly Linear layer1;
-    readonly Linear layer2;
-    readonly Linear layer3;
-    readonly Linear latent;
+    readonly Linear[] layers;
+    readonly Activation activation;
 
-    public Encoder(Generator generator) : base(nameof(Encoder))
+    /// <summary>The paper's encoder.</summary>
+    public Encoder(Generator generator) : this(ModelShape.Paper, generator)
     {
-        layer1 = PyTorchInit.Linear(Decoder.ImageSize, 600, generator);
-        layer2 = PyTorchInit.Linear(600, 300, generator);
-        layer3 = PyTorchInit.Linear(300, 150, generator);
-        latent = PyTorchInit.Linear(150, Decoder.LatentSize, generator);
-        RegisterComponents();
     }
 
-    /// <summary>Images [B, 784] to latents [B, 20].</summary>
+    public Encoder(ModelShape shape, Generator generator) : base(nameof(Encoder))
+    {
+        activation = shape.Activation;
+        var widths = shape.Widths.Reverse().ToArray();
+        layers = new Linear[shape.LayerCount];
+        for (int l = 0; l < layers.Length; l++)
+        {
+            layers[l] = PyTorchInit.Linear(widths[l], widths[l + 1], generator);
+            // The paper's module names (layer1..3, latent), kept so that saved weights and checkpoints still load.
+            register_module(l == layers.Length - 1 ? "latent" : $"layer{l + 1}", layers[l]);
+        }
+    }
+
+    /// <summary>Data [B, outputDim] to latents [B, latentDim].</summary>
     public override Tensor forward(Tensor images)
     {
-        // ScalarSafe's ELU: nn.functional.elu's alpha and scales are temporary Scalars the GC may free mid-call.
-        var h = layer1.forward(images).Elu();
-        h = layer2.forward(h).Elu();
-        h = layer3.forward(h).Elu();
-        return latent.forward(h);
+        var h = images;
+        for (int l = 0; l + 1 < layers.Length; l++)
+            h = ActivationFunctions.Apply(activation, layers[l].forward(h));
+        return layers[^1].forward(h);
     }
 }

@@ -1,3 +1,5 @@
+using Gfe.Engine.Models;
+
 namespace Gfe.Engine.Runs;
 
 /// <summary>
@@ -75,4 +77,25 @@ public sealed record RunConfig
     /// <summary>Whether the run needs a GPU silo (<see cref="RunDevice.Gpu"/>) or runs on any silo. Left at its
     /// default it is not part of the run key (<see cref="RunKey"/>).</summary>
     public RunDevice RunsOn { get; init; } = RunDevice.Any;
+
+    // The model (ModelShape); the output width is the data's feature count, so it is not a setting. Defaults: the
+    // paper's 20-150-300-600 decoder with ELU and eps-BCE. Checked by ModelSettings.
+
+    /// <summary>Width of the latent code z.</summary>
+    public int LatentDim { get; init; } = ModelShape.Paper.LatentDim;
+
+    /// <summary>The decoder's hidden widths from latent to output; the AE's encoder mirrors them. Held as a
+    /// <see cref="ValueList{T}"/>, so that configs with the same widths are equal.</summary>
+    public IReadOnlyList<int> Hidden { get => hidden; init => hidden = new ValueList<int>(value); }
+
+    readonly ValueList<int> hidden = new(ModelShape.Paper.Hidden);
+
+    /// <summary>The nonlinearity between layers.</summary>
+    public Activation Activation { get; init; } = ModelShape.Paper.Activation;
+
+    /// <summary>The reconstruction loss the run trains, encodes and evaluates with.</summary>
+    public LossKind Loss { get; init; } = ModelShape.Paper.Loss;
+
+    /// <summary>The run's model for data of <paramref name="outputDim"/> features.</summary>
+    public ModelShape Model(int outputDim) => new(LatentDim, Hidden, outputDim, Activation, Loss);
 }

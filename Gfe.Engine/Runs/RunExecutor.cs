@@ -22,9 +22,8 @@ public static class RunExecutor
         return config.Method switch
         {
             RunMethod.Simulate => Simulation.Run(config, progress, cancel, checkpoints),
-            RunMethod.GfeAmd => GfeAmdRun.Execute(config, data, progress, cancel, checkpoints),
-            RunMethod.GfeRk4 or RunMethod.GfeNesterov => FlowRun.Execute(config, data, progress, cancel, checkpoints),
-            RunMethod.Ae => AutoencoderRun.Execute(config, data, progress, cancel, checkpoints),
+            RunMethod.GfeAmd or RunMethod.Ae or RunMethod.GfeRk4 or RunMethod.GfeNesterov =>
+                TorchRun.Execute(config, data, progress, cancel, checkpoints),
             _ => throw new RunFailedException($"unknown run method {config.Method}"),
         };
     }

@@ -15,4 +15,8 @@ public sealed record RunParameter(
     /// so that configs which keep it keep the key they had before the setting existed. Null: always in the key.
     /// </summary>
     public string? OmittedFromKeyAt { get; init; }
+
+    /// <summary>A list-valued setting (e.g. hidden: [150, 300, 600]): a sweep file gives it as a YAML list, and a grid
+    /// axis of it as a list of lists. Its canonical text is the list in brackets.</summary>
+    public bool IsList { get; init; }
 }

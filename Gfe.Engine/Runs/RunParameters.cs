@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gfe.Engine.Models;
 
 namespace Gfe.Engine.Runs;
 
@@ -57,6 +58,17 @@ public static class RunParameters
         Bool("simulateFailure", "simulate: fail instead of finishing", c => c.SimulateFailure, (c, v) => c with { SimulateFailure = v }),
         Enum("runsOn", "where the run may train: any (GPU silos first, else CPU) or gpu (only a GPU silo; it waits for one)", c => c.RunsOn, (c, v) => c with { RunsOn = v })
             with { OmittedFromKeyAt = "any" },
+        // The model (ModelShape; the output width is the data's). Left at the paper's model they are not in the key.
+        Checked("latentDim", "width of the latent code z", c => c.LatentDim.ToString(Invariant),
+                (c, v) => c with { LatentDim = WholeNumber("latentDim", v) }, c => ModelSettings.LatentProblem(c.LatentDim))
+            with { OmittedFromKeyAt = "20" },
+        Checked("hidden", "the decoder's hidden widths from latent to output, a list; the AE's encoder mirrors them", c => ListText(c.Hidden),
+                (c, v) => c with { Hidden = WholeNumbers("hidden", v) }, c => ModelSettings.HiddenProblem(c.Hidden))
+            with { OmittedFromKeyAt = "[150, 300, 600]", IsList = true },
+        Enum("activation", "nonlinearity between layers: elu (paper), relu, tanh or silu", c => c.Activation, (c, v) => c with { Activation = v })
+            with { OmittedFromKeyAt = "elu" },
+        Enum("loss", "reconstruction loss: bce (paper: per-feature eps-BCE on logits, data in [0,1]) or mse (mean squared error on a linear output, real-valued data)", c => c.Loss, (c, v) => c with { Loss = v })
+            with { OmittedFromKeyAt = "bce" },
     ];
 
     /// <summary>The settings that name a run (<see cref="RunKey"/>): every setting except those at their
@@ -115,6 +127,42 @@ public static class RunParameters
                 throw new RunConfigException(name, $"'{name}' must be positive, not {v}");
             return set(c, x);
         });
+
+    /// <summary>A setting whose value is read by <paramref name="read"/> and then checked by <paramref name="problem"/>
+    /// (the check that the engine runs too, <see cref="ModelSettings"/>).</summary>
+    static RunParameter Checked(string name, string description, Func<RunConfig, string> format,
+        Func<RunConfig, string, RunConfig> read, Func<RunConfig, string?> problem) =>
+        new(name, description, format, (c, v) =>
+        {
+            var config = read(c, v);
+            return problem(config) is { } message ? throw new RunConfigException(name, message) : config;
+        });
+
+    /// <summary>A whole number, also written as 1e3 or 64.0; a width beyond int is refused here, a merely huge one by
+    /// the memory check.</summary>
+    static int WholeNumber(string name, string text)
+    {
+        if (!double.TryParse(text, NumberStyles.Float, Invariant, out var x) || !double.IsFinite(x) || x != Math.Floor(x))
+            throw new RunConfigException(name, $"'{name}' must be a whole number, not '{text}'");
+        if (x > int.MaxValue || x < int.MinValue)
+            throw new RunConfigException(name, $"'{name}' value {text} is far too large");
+        return (int)x;
+    }
+
+    /// <summary>A list of whole numbers: [64, 32], 64, 32 or 64 (one width).</summary>
+    static IReadOnlyList<int> WholeNumbers(string name, string text)
+    {
+        var inner = text.Trim();
+        if (inner.StartsWith('[') != inner.EndsWith(']'))
+            throw new RunConfigException(name, $"'{name}' must be a list of whole numbers such as [64, 32], not '{text}'");
+        if (inner.StartsWith('[')) inner = inner[1..^1].Trim();
+        if (inner.Length == 0) return [];
+        return inner.Split(',').Select(item => WholeNumber(name, item.Trim())).ToArray();
+    }
+
+    /// <summary>The canonical text of a list setting: [150, 300, 600].</summary>
+    public static string ListText(IEnumerable<int> values) =>
+        "[" + string.Join(", ", values.Select(v => v.ToString(Invariant))) + "]";
 
     static RunParameter Bool(string name, string description, Func<RunConfig, bool> get, Func<RunConfig, bool, RunConfig> set) =>
         new(name, description, c => get(c) ? "true" : "false", (c, v) =>

@@ -68,10 +68,14 @@ public sealed class AmdSolver
         TrajectoryRecorder? trajectory = null, IReadOnlyList<TrajectoryRecorder>? sampleTrajectories = null)
     {
         // Shape mistakes would otherwise surface as a native abort inside the decoder (platform.md §1.3).
-        if (images.dim() != 2 || images.shape[1] != ImageSet.ImageSize)
-            throw new ArgumentException($"AMD images must be [B, {ImageSet.ImageSize}], not [{string.Join(", ", images.shape)}]", nameof(images));
-        if (z0.dim() != 2 || z0.shape[1] != Decoder.LatentSize || z0.shape[0] != images.shape[0])
-            throw new ArgumentException($"AMD z0 must be [{images.shape[0]}, {Decoder.LatentSize}], not [{string.Join(", ", z0.shape)}]", nameof(z0));
+        var shape = decoder.Shape;
+        if (images.dim() != 2 || images.shape[1] != shape.OutputDim)
+            throw new ArgumentException($"AMD images must be [B, {shape.OutputDim}], not [{string.Join(", ", images.shape)}]", nameof(images));
+        if (z0.dim() != 2 || z0.shape[1] != shape.LatentDim || z0.shape[0] != images.shape[0])
+            throw new ArgumentException($"AMD z0 must be [{images.shape[0]}, {shape.LatentDim}], not [{string.Join(", ", z0.shape)}]", nameof(z0));
+        // The native kernel is written for the paper's model only (so far): anything else would silently solve another model.
+        if (native is not null && !shape.Equals(ModelShape.Paper))
+            throw new ArgumentException("amd.kernel native runs only the paper's model (latentDim 20, hidden [150, 300, 600], elu, bce, 784 features); use amd.kernel torch", nameof(decoder));
         if (images.shape[0] == 0) throw new ArgumentException("AMD needs at least one image", nameof(images));
         if (trajectory is not null && options.Mode == AmdMode.PerSample)
             throw new ArgumentException("per-sample AMD has one time line per image: record it with sampleTrajectories", nameof(trajectory));
@@ -370,7 +374,7 @@ public sealed class AmdSolver
         // TorchSharp aborts the whole process on autograd.grad of an input that does not require grad.
         if (!leaf.requires_grad)
             throw new InvalidOperationException("AMD latent does not require grad; cannot take the flow gradient");
-        var losses = ReconstructionLoss.PerImage(decoder.forward(leaf), images);
+        var losses = ReconstructionLoss.PerImage(decoder.Shape.Loss, decoder.forward(leaf), images);
         var gradient = torch.autograd.grad([losses.sum()], [leaf])[0];
         using var noGrad = torch.no_grad();
         return (gradient, ToHost(losses.detach()), ToHost((gradient * gradient).sum(1)));

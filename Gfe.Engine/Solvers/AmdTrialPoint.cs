@@ -59,13 +59,13 @@ sealed class AmdTrialPoint
             {
                 using var gradMode = torch.enable_grad();
                 var leaf = point.detach().requires_grad_(true);
-                var losses = ReconstructionLoss.PerImage(decoder.forward(leaf), images);
+                var losses = ReconstructionLoss.PerImage(decoder.Shape.Loss, decoder.forward(leaf), images);
                 return new AmdTrialPoint(decoder, images, point, passes, AmdSolver.ToHost(losses.detach()), leaf, losses);
             }
             default:
             {
                 using var noGrad = torch.no_grad();
-                var losses = ReconstructionLoss.PerImage(decoder.forward(point), images);
+                var losses = ReconstructionLoss.PerImage(decoder.Shape.Loss, decoder.forward(point), images);
                 return new AmdTrialPoint(decoder, images, point, passes, AmdSolver.ToHost(losses));
             }
         }

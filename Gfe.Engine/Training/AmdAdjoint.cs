@@ -43,7 +43,7 @@ public static class AmdAdjoint
             using var path = recorder.ToTrajectory();
             flowIntegral = AdjointGradient.FlowIntegral(decoder, images, path, _ => 1.0, stepper);
         }
-        var loss = ReconstructionLoss.BatchSum(decoder.forward(latent), images);
+        var loss = ReconstructionLoss.BatchSum(decoder.Shape.Loss, decoder.forward(latent), images);
         return AdjointGradient.WithFlowCorrection(loss, decoder, flowIntegral);
     }
 }

@@ -7,12 +7,15 @@ using static TorchSharp.torch;
 namespace Gfe.Engine.Training;
 
 /// <summary>
-/// What a torch run works on, checked before any torch call: the training subset, the test images, the device and
-/// the data's provenance.
+/// What a torch run works on, checked before any torch call: the training subset, the test images, the device, the
+/// data's provenance and its feature count D (the model's output width).
 /// Every bad request becomes a <see cref="RunFailedException"/> that names the setting, never a native abort.
 /// </summary>
 public sealed record RunInputs(ImageSet Train, ImageSet Test, Device Device, string Provenance)
 {
+    /// <summary>D, the features per sample of the data: the decoder's output width.</summary>
+    public required int Features { get; init; }
+
     public static RunInputs Prepare(RunConfig config, DatasetSplits? data)
     {
         string method = RunParameters.MethodName(config.Method);
@@ -21,28 +24,19 @@ public sealed record RunInputs(ImageSet Train, ImageSet Test, Device Device, str
         CheckShape(data.Train, $"{data.Name} training split");
         CheckShape(data.Test, $"{data.Name} test split");
 
-        if (config.BatchSize < 1) throw new RunFailedException($"batchSize must be at least 1, not {config.BatchSize}");
-        if (config.TestBatchSize < 1) throw new RunFailedException($"testBatchSize must be at least 1, not {config.TestBatchSize}");
-        if (config.CurveEvery < 1) throw new RunFailedException($"curveEvery must be at least 1, not {config.CurveEvery}");
-        if (config.TrainSize < 0) throw new RunFailedException($"trainSize must be 0 (all) or positive, not {config.TrainSize}");
         if (data.Train.Count == 0) throw new RunFailedException($"'{data.Name}' has no training images");
+
+        // Every setting, in the one place the sweep parser checks them too; the model's output width comes from the data.
+        int features = (int)(data.Train.Pixels.LongLength / data.Train.Count);
+        if (RunChecks.Problem(config, features) is { } problem) throw new RunFailedException(problem.Message);
+
+        // What needs the data itself.
         if (config.TrainSize > data.Train.Count)
             throw new RunFailedException(
                 $"trainSize {config.TrainSize} exceeds the {data.Train.Count} training images of '{data.Name}'");
-        if (config.TestSize < 0) throw new RunFailedException($"testSize must be 0 (all) or positive, not {config.TestSize}");
         if (config.TestSize > data.Test.Count)
             throw new RunFailedException($"testSize {config.TestSize} exceeds the {data.Test.Count} test images of '{data.Name}'");
         if (data.Test.Count == 0) throw new RunFailedException($"'{data.Name}' has no test images to evaluate on");
-        if (!(config.LearningRate > 0) || !double.IsFinite(config.LearningRate))
-            throw new RunFailedException($"lr must be a positive number, not {config.LearningRate}");
-        if (!(config.RmsAlpha > 0 && config.RmsAlpha < 1)) throw new RunFailedException($"rmsAlpha must lie in (0, 1), not {config.RmsAlpha}");
-        if (!(config.RmsEps > 0)) throw new RunFailedException($"rmsEps must be positive, not {config.RmsEps}");
-        if (AmdSolver.Problem(config.Amd) is { } problem) throw new RunFailedException(problem);
-        if (config.Epochs < 1) throw new RunFailedException($"epochs must be at least 1, not {config.Epochs}");
-        if (config.EvalEvery < 0) throw new RunFailedException($"evalEvery must be 0 (off) or positive, not {config.EvalEvery}");
-        if (config.EvalSize < 1) throw new RunFailedException($"evalSize must be at least 1, not {config.EvalSize}");
-        if (config.CheckpointEvery < 0)
-            throw new RunFailedException($"checkpointEvery must be 0 (off) or positive, not {config.CheckpointEvery}");
         int testCount = config.TestSize == 0 ? data.Test.Count : config.TestSize;
         if (config.Reconstructions < 0 || config.Reconstructions > testCount)
             throw new RunFailedException($"reconstructions must lie between 0 and the {testCount} test images, not {config.Reconstructions}");
@@ -50,7 +44,7 @@ public sealed record RunInputs(ImageSet Train, ImageSet Test, Device Device, str
         int trainSize = config.TrainSize == 0 ? data.Train.Count : config.TrainSize;
         var train = TrainingSubset.FirstOfShuffle(data.Train, trainSize, config.Seed);
         var test = config.TestSize == 0 ? data.Test : data.Test.Head(config.TestSize);
-        return new RunInputs(train, test, ChooseDevice(), data.Provenance);
+        return new RunInputs(train, test, ChooseDevice(), data.Provenance) { Features = features };
     }
 
     /// <summary>The first CUDA device when there is one, else the CPU; the code is the same on both.</summary>

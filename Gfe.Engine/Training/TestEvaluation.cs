@@ -9,13 +9,15 @@ using static TorchSharp.torch;
 namespace Gfe.Engine.Training;
 
 /// <summary>
-/// The test metric (engine-spec §2, Table 1): the per-image mean of l over the test images, each image reconstructed
-/// by some encoding and the decoder. A true per-image mean, so a partial last batch is weighted correctly (spec §6 B8).
+/// The test metric (engine-spec §2, Table 1): the per-sample mean of the run's loss l over the test data, each sample
+/// reconstructed by some encoding and the decoder. A true per-sample mean, so a partial last batch is weighted
+/// correctly (spec §6 B8).
 /// </summary>
 public static class TestEvaluation
 {
-    /// <summary>Mean test loss with <paramref name="reconstruct"/> mapping images [b, 784] to logits [b, 784].</summary>
+    /// <summary>Mean test loss with <paramref name="reconstruct"/> mapping data [b, D] to decoder outputs [b, D].</summary>
     public static double MeanLoss(
+        LossKind loss,
         ImageSet test,
         int batchSize,
         Func<Tensor, Tensor> reconstruct,
@@ -32,7 +34,7 @@ public static class TestEvaluation
             using var scope = torch.NewDisposeScope();
             int start = batch * batchSize;
             var images = ImageBatch.Slice(test, start, Math.Min(batchSize, test.Count - start), device);
-            total += ReconstructionLoss.PerImage(reconstruct(images), images).to_type(ScalarType.Float64).sum().item<double>();
+            total += ReconstructionLoss.PerImage(loss, reconstruct(images), images).to_type(ScalarType.Float64).sum().item<double>();
             reportFraction?.Invoke((batch + 1.0) / batches);
         }
         double mean = total / test.Count;
@@ -41,26 +43,38 @@ public static class TestEvaluation
         return mean;
     }
 
-    /// <summary>The reconstructions sigmoid(logits) of <paramref name="images"/>, 784 floats in [0,1] per image, for
-    /// pictures (Figure 3).</summary>
-    public static float[] Reconstruct(ImageSet images, int batchSize, Func<Tensor, Tensor> reconstruct, Device device)
+    /// <summary>The reconstructions of <paramref name="images"/> in the data's units (sigmoid of the logits for BCE,
+    /// the output for MSE), D floats per sample, for pictures (Figure 3).</summary>
+    public static float[] Reconstruct(LossKind loss, ImageSet images, int batchSize, Func<Tensor, Tensor> reconstruct, Device device)
     {
         using var noGrad = torch.no_grad();
         var pixels = new float[images.Pixels.Length];
+        int features = images.Count == 0 ? 0 : images.Pixels.Length / images.Count;
         for (int start = 0; start < images.Count; start += batchSize)
         {
             using var scope = torch.NewDisposeScope();
             int count = Math.Min(batchSize, images.Count - start);
             var batch = ImageBatch.Slice(images, start, count, device);
-            var reconstructed = torch.sigmoid(reconstruct(batch)).cpu().data<float>().ToArray();
-            Array.Copy(reconstructed, 0, pixels, (long)start * ImageSet.ImageSize, reconstructed.Length);
+            var reconstructed = ReconstructionLoss.Reconstruction(loss, reconstruct(batch)).cpu().data<float>().ToArray();
+            Array.Copy(reconstructed, 0, pixels, (long)start * features, reconstructed.Length);
         }
         return pixels;
     }
 
+    /// <summary>The decoder's output at the AMD codes of <paramref name="images"/> (GFE-amd and Mixed): z0 drawn from
+    /// <paramref name="generator"/>, the solver's work added to <paramref name="amd"/>. Batch-coupled as in the reference
+    /// when the solver is.</summary>
+    public static Tensor AmdEncode(Decoder decoder, AmdSolver solver, Tensor images, LatentInit z0, Generator generator, AmdTally amd)
+    {
+        var start = LatentStart.Draw(z0, images.shape[0], decoder.Shape.LatentDim, generator, images.device);
+        var solution = solver.Solve(decoder, images, start);
+        amd.Add(solution.Statistics);
+        return decoder.forward(solution.Latent);
+    }
+
     /// <summary>
     /// Mean test loss of a decoder whose test codes are found by AMD (GFE-amd and Mixed), in batches of the test batch
-    /// size, batch-coupled as in the reference; also the solver's work.
+    /// size, with the decoder's loss; also the solver's work.
     /// </summary>
     public static (double Loss, AmdStatistics Amd) AmdLoss(
         Decoder decoder,
@@ -72,14 +86,9 @@ public static class TestEvaluation
         Action<double>? reportFraction,
         CancellationToken cancel)
     {
-        var amd = AmdStatistics.None;
-        double loss = MeanLoss(test, config.TestBatchSize, images =>
-        {
-            var z0 = LatentStart.Draw(config.Z0, images.shape[0], generator, device);
-            var solution = solver.Solve(decoder, images, z0);
-            amd = amd.Add(solution.Statistics);
-            return decoder.forward(solution.Latent);
-        }, device, reportFraction, cancel);
-        return (loss, amd);
+        var amd = new AmdTally();
+        double loss = MeanLoss(decoder.Shape.Loss, test, config.TestBatchSize,
+            images => AmdEncode(decoder, solver, images, config.Z0, generator, amd), device, reportFraction, cancel);
+        return (loss, amd.Total);
     }
 }

@@ -142,6 +142,8 @@ public sealed class ResultsWriterTests : IDisposable
         Assert.Contains("| dataset | trainSize | AE | GFE-amd | Mixed |", lines);
         Assert.Contains("| mnist | 480 | 0.2000 ± 0.1000 (n=3) | 0.0850 ± 0.0071 (n=2) | 0.5000 ± 0.0000 (n=3) |", lines);
         Assert.Contains("| mnist | 960 | 0.0500 (n=1) | 0.0300 ± 0.0265 (n=3) | 0.0600 (n=1) |", lines);
+        // The cells say which loss they hold.
+        Assert.Contains(lines, line => line.StartsWith("Test loss per image (loss: bce, the per-feature eps-BCE)", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public class AdjointGradientTests(ITestOutputHelper output)
         var z0 = torch.zeros(2, Decoder.LatentSize, ScalarType.Float64);
         using var trajectory = new GradientFlow(grid).Solve(problem.Decoder, problem.Images, z0);
         using var noGrad = torch.no_grad();
-        return ReconstructionLoss.BatchSum(problem.Decoder.forward(trajectory.Final), problem.Images).item<double>();
+        return ReconstructionLoss.BatchSum(LossKind.Bce, problem.Decoder.forward(trajectory.Final), problem.Images).item<double>();
     }
 
     /// <summary>The adjoint gradient: the direct term by autograd at fixed z*, minus the flow integral.</summary>
@@ -50,7 +50,7 @@ public class AdjointGradientTests(ITestOutputHelper output)
         using var trajectory = withSlopes ? solved : solved with { Slopes = null };
         var integral = AdjointGradient.FlowIntegral(problem.Decoder, problem.Images, trajectory, grid.Alpha, stepper);
         problem.Decoder.zero_grad();
-        var loss = ReconstructionLoss.BatchSum(problem.Decoder.forward(trajectory.Final), problem.Images);
+        var loss = ReconstructionLoss.BatchSum(LossKind.Bce, problem.Decoder.forward(trajectory.Final), problem.Images);
         AdjointGradient.WithFlowCorrection(loss, problem.Decoder, integral).backward();
         return problem.Parameters.Select(p => p.grad!.clone()).ToArray();
     }
@@ -130,7 +130,7 @@ public class AdjointGradientTests(ITestOutputHelper output)
         using var scope = torch.NewDisposeScope();
         var problem = Make(32);
         var z = torch.zeros(2, Decoder.LatentSize, ScalarType.Float64);
-        Tensor Loss() => ReconstructionLoss.BatchSum(problem.Decoder.forward(z), problem.Images);
+        Tensor Loss() => ReconstructionLoss.BatchSum(LossKind.Bce, problem.Decoder.forward(z), problem.Images);
         using var generator = new Generator(9, CPU);
         var integral = problem.Parameters.Select(p => torch.randn(p.shape, ScalarType.Float64, generator: generator)).ToArray();
         var corrected = AdjointGradient.WithFlowCorrection(Loss(), problem.Decoder, integral);
@@ -176,7 +176,7 @@ public class AdjointGradientTests(ITestOutputHelper output)
         var z0 = torch.zeros(2, Decoder.LatentSize, ScalarType.Float64);
         using var trajectory = new GradientFlow(grid).Solve(problem.Decoder, problem.Images, z0);
         problem.Decoder.zero_grad();
-        ReconstructionLoss.BatchSum(problem.Decoder.forward(trajectory.Final), problem.Images).backward();
+        ReconstructionLoss.BatchSum(LossKind.Bce, problem.Decoder.forward(trajectory.Final), problem.Images).backward();
         return problem.Parameters.Select(p => p.grad!.clone()).ToArray();
     }
 }

@@ -29,13 +29,13 @@ public class AmdSolverTests
         var z0 = LatentStart.Draw(init, batch, generator, CPU);
         float[] lossAtStart;
         using (torch.no_grad())
-            lossAtStart = ReconstructionLoss.PerImage(decoder.forward(z0), x).data<float>().ToArray();
+            lossAtStart = ReconstructionLoss.PerImage(LossKind.Bce, decoder.forward(z0), x).data<float>().ToArray();
         var trials = new List<AmdTrial>();
         var solution = new AmdSolver(options).Solve(decoder, x, z0, trials.Add);
         solution.Latent.MoveToOuterDisposeScope();   // the test keeps z* beyond this scope
         // Independently of the solver: the loss and the squared gradient norm at the returned z*.
         var latent = solution.Latent.detach().requires_grad_(true);
-        var losses = ReconstructionLoss.PerImage(decoder.forward(latent), x);
+        var losses = ReconstructionLoss.PerImage(LossKind.Bce, decoder.forward(latent), x);
         var gradient = torch.autograd.grad([losses.sum()], [latent])[0];
         return new TracedSolve(solution, trials, lossAtStart, losses.detach().data<float>().ToArray(),
             gradient.square().sum(1).data<float>().ToArray());

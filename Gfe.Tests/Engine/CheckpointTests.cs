@@ -35,12 +35,16 @@ public sealed class CheckpointTests : IDisposable
     };
 
     [Theory]
-    [InlineData(RunMethod.GfeAmd)]
-    [InlineData(RunMethod.Ae)]
-    [InlineData(RunMethod.GfeRk4)]
-    public void RunResumedFromAMidwayCheckpoint_EndsBitIdentical(RunMethod method)
+    [InlineData(RunMethod.GfeAmd, false)]
+    [InlineData(RunMethod.Ae, false)]
+    [InlineData(RunMethod.GfeRk4, false)]
+    [InlineData(RunMethod.GfeAmd, true)]   // a model other than the paper's: latent 8, hidden [64, 32], tanh, MSE
+    [InlineData(RunMethod.Ae, true)]
+    public void RunResumedFromAMidwayCheckpoint_EndsBitIdentical(RunMethod method, bool customModel)
     {
         var config = Config(method);
+        if (customModel)
+            config = config with { LatentDim = 8, Hidden = [64, 32], Activation = Gfe.Engine.Models.Activation.Tanh, Loss = Gfe.Engine.Models.LossKind.Mse };
         string key = RunKey.For(config);
         var straightStore = new DirectoryCheckpointStore(Path.Combine(temp.Path, "straight"));
         var straight = RunExecutor.Execute(config, Data, null, CancellationToken.None, straightStore);

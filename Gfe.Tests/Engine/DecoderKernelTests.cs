@@ -43,7 +43,7 @@ public class DecoderKernelTests
     {
         using var scope = torch.NewDisposeScope();
         var leaf = torch.tensor(z, [batch, Decoder.LatentSize]).requires_grad_(true);
-        var losses = ReconstructionLoss.PerImage(decoder.forward(leaf), torch.tensor(images, [batch, ImageSet.ImageSize]));
+        var losses = ReconstructionLoss.PerImage(LossKind.Bce, decoder.forward(leaf), torch.tensor(images, [batch, ImageSet.ImageSize]));
         var gradient = torch.autograd.grad([losses.sum()], [leaf])[0];
         return (losses.detach().data<float>().ToArray(), gradient.data<float>().ToArray());
     }

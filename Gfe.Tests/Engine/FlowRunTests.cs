@@ -41,7 +41,7 @@ public class FlowRunTests
         Func<Tensor, Tensor, LatentTrajectory> solve = config.Method == RunMethod.GfeNesterov
             ? (x, z0) => new NesterovFlow(grid, config.Flow.NesterovEps).Solve(decoder, x, z0)
             : (x, z0) => new GradientFlow(grid).Solve(decoder, x, z0);
-        return TestEvaluation.MeanLoss(Data.Test, config.TestBatchSize,
+        return TestEvaluation.MeanLoss(LossKind.Bce, Data.Test, config.TestBatchSize,
             x => decoder.forward(solve(x, torch.zeros(x.shape[0], Decoder.LatentSize)).Final), CPU, null,
             CancellationToken.None);
     }

@@ -24,7 +24,7 @@ public class LatentGradientTests
 
         const double h = 1e-6;
         using var noGrad = torch.no_grad();
-        double L(Tensor at) => ReconstructionLoss.BatchSum(decoder.forward(at), x).item<double>();
+        double L(Tensor at) => ReconstructionLoss.BatchSum(LossKind.Bce, decoder.forward(at), x).item<double>();
         for (int i = 0; i < 2; i++)
         for (int k = 0; k < Decoder.LatentSize; k++)
         {
@@ -40,7 +40,7 @@ public class LatentGradientTests
 
         for (int i = 0; i < 2; i++)
         {
-            Assert.Equal(ReconstructionLoss.PerImage(decoder.forward(z), x)[i].item<double>(), losses[i], 1e-6);
+            Assert.Equal(ReconstructionLoss.PerImage(LossKind.Bce, decoder.forward(z), x)[i].item<double>(), losses[i], 1e-6);
             Assert.Equal(gradient[i].square().sum().item<double>(), normsSquared[i], 1e-6 * normsSquared[i] + 1e-12);
         }
         // The gradient is taken with respect to z only: the decoder's parameters keep no gradient.

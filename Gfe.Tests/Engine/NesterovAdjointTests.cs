@@ -43,7 +43,7 @@ public class NesterovAdjointTests(ITestOutputHelper output)
         using var scope = torch.NewDisposeScope();
         using var trajectory = flow.Solve(problem.Decoder, problem.Images, z0);
         using var noGrad = torch.no_grad();
-        return ReconstructionLoss.BatchSum(problem.Decoder.forward(trajectory.Final), problem.Images).item<double>();
+        return ReconstructionLoss.BatchSum(LossKind.Bce, problem.Decoder.forward(trajectory.Final), problem.Images).item<double>();
     }
 
     /// <summary>The gradient as FlowRun forms it: autograd at fixed z* through WithFlowCorrection, or without it.</summary>
@@ -52,7 +52,7 @@ public class NesterovAdjointTests(ITestOutputHelper output)
         using var trajectory = flow.Solve(problem.Decoder, problem.Images, z0);
         var integral = adjoint ? NesterovAdjoint.FlowIntegral(problem.Decoder, problem.Images, trajectory, flow) : null;
         problem.Decoder.zero_grad();
-        var loss = ReconstructionLoss.BatchSum(problem.Decoder.forward(trajectory.Final), problem.Images);
+        var loss = ReconstructionLoss.BatchSum(LossKind.Bce, problem.Decoder.forward(trajectory.Final), problem.Images);
         (integral is null ? loss : AdjointGradient.WithFlowCorrection(loss, problem.Decoder, integral)).backward();
         return problem.Parameters.Select(p => p.grad!.clone()).ToArray();
     }

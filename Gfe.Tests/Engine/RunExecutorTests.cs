@@ -79,7 +79,7 @@ public class RunExecutorTests
 
         using var generator = new Generator((ulong)config.Seed, CPU);
         using var untrained = new Autoencoder(generator);
-        double untrainedAe = TestEvaluation.MeanLoss(Data.Test, 5, untrained.forward, CPU, null, CancellationToken.None);
+        double untrainedAe = TestEvaluation.MeanLoss(LossKind.Bce, Data.Test, 5, untrained.forward, CPU, null, CancellationToken.None);
 
         Assert.Equal([Evaluations.Ae, Evaluations.Mixed], result.TestLoss.Keys.Order(StringComparer.Ordinal));
         Assert.True(result.TestLoss[Evaluations.Ae] < untrainedAe - 0.01,
@@ -111,11 +111,11 @@ public class RunExecutorTests
         var config = Config(RunMethod.Ae) with { TrainSize = 24, Seed = 5 };
         using var generator = new Generator((ulong)config.Seed, CPU);
         using var autoencoder = new Autoencoder(generator);
-        TrainingLoop.Run(autoencoder, images => ReconstructionLoss.BatchSum(autoencoder.forward(images), images),
+        TrainingLoop.Run(autoencoder, images => ReconstructionLoss.BatchSum(LossKind.Bce, autoencoder.forward(images), images),
             TrainingSubset.FirstOfShuffle(Data.Train, config.TrainSize, config.Seed), config, CPU, null, CancellationToken.None);
 
         var losses = Enumerable.Range(0, 6)
-            .Select(_ => TestEvaluation.MeanLoss(Data.Test, 5, autoencoder.forward, CPU, null, CancellationToken.None))
+            .Select(_ => TestEvaluation.MeanLoss(LossKind.Bce, Data.Test, 5, autoencoder.forward, CPU, null, CancellationToken.None))
             .ToList();
         Assert.All(losses, loss => Assert.Equal(losses[0], loss));
     }
@@ -198,7 +198,7 @@ public class RunExecutorTests
         using var generator = new Generator(2, CPU);
         using var autoencoder = new Autoencoder(generator);
         double Mean(int batchSize) =>
-            TestEvaluation.MeanLoss(Data.Test, batchSize, autoencoder.forward, CPU, null, CancellationToken.None);
+            TestEvaluation.MeanLoss(LossKind.Bce, Data.Test, batchSize, autoencoder.forward, CPU, null, CancellationToken.None);
 
         // 12 images in batches of 5 leave a partial batch of 2, which must weigh 2 images, not 5.
         double whole = Mean(12);
