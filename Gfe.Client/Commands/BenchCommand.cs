@@ -152,7 +152,7 @@ public static class BenchCommand
             return ExitCodes.Unavailable;
         }
         terminal.Output.WriteLine($"gfe bench --training {dataset}: GFE-amd parity, {trainSize} training images, B 16, tau 1e4, " +
-                                  $"{repeats} repeat(s), 1 torch thread, {Environment.ProcessorCount} cores, SIMD {PanelGemm.Accelerated}");
+                                  $"{repeats} repeat(s), 1 torch thread, {Environment.ProcessorCount} cores, SIMD {SimdPaths.Name(SimdPaths.Default)}");
         var trainingRates = new List<TrainingRate>();
         var ratios = new List<double>();
         for (int r = 0; r < repeats; r++)

@@ -1,4 +1,5 @@
 using Gfe.Engine.Flows;
+using Gfe.Engine.Kernels;
 using Gfe.Engine.Data;
 using Gfe.Engine.Losses;
 using Gfe.Engine.Models;
@@ -28,12 +29,17 @@ public sealed class AmdSolver
     readonly KernelAmdSolve? native;
 
     /// <remarks>With amd.kernel = native the solver keeps host buffers between solves: use one solver per thread.</remarks>
-    public AmdSolver(AmdOptions options)
+    /// <param name="simd">Native kernel only: the instruction set (null: <see cref="SimdPaths.Default"/>); tests and
+    /// benchmarks force one.</param>
+    public AmdSolver(AmdOptions options, SimdPath? simd = null)
     {
         if (Problem(options) is { } problem) throw new ArgumentException(problem, nameof(options));
         this.options = options;
-        if (options.Kernel == AmdKernel.Native) native = new KernelAmdSolve(options);
+        if (options.Kernel == AmdKernel.Native) native = new KernelAmdSolve(options, simd);
     }
+
+    /// <summary>The SIMD path of the native kernel, or null on the torch path.</summary>
+    public SimdPath? Simd => native?.Simd;
 
     /// <summary>Why these options cannot run (naming the sweep key), or null if they can.</summary>
     public static string? Problem(AmdOptions options)
@@ -68,10 +74,11 @@ public sealed class AmdSolver
         TrajectoryRecorder? trajectory = null, IReadOnlyList<TrajectoryRecorder>? sampleTrajectories = null)
     {
         // Shape mistakes would otherwise surface as a native abort inside the decoder (platform.md §1.3).
-        if (images.dim() != 2 || images.shape[1] != ImageSet.ImageSize)
-            throw new ArgumentException($"AMD images must be [B, {ImageSet.ImageSize}], not [{string.Join(", ", images.shape)}]", nameof(images));
-        if (z0.dim() != 2 || z0.shape[1] != Decoder.LatentSize || z0.shape[0] != images.shape[0])
-            throw new ArgumentException($"AMD z0 must be [{images.shape[0]}, {Decoder.LatentSize}], not [{string.Join(", ", z0.shape)}]", nameof(z0));
+        var shape = decoder.Shape;
+        if (images.dim() != 2 || images.shape[1] != shape.OutputDim)
+            throw new ArgumentException($"AMD images must be [B, {shape.OutputDim}], not [{string.Join(", ", images.shape)}]", nameof(images));
+        if (z0.dim() != 2 || z0.shape[1] != shape.LatentDim || z0.shape[0] != images.shape[0])
+            throw new ArgumentException($"AMD z0 must be [{images.shape[0]}, {shape.LatentDim}], not [{string.Join(", ", z0.shape)}]", nameof(z0));
         if (images.shape[0] == 0) throw new ArgumentException("AMD needs at least one image", nameof(images));
         if (trajectory is not null && options.Mode == AmdMode.PerSample)
             throw new ArgumentException("per-sample AMD has one time line per image: record it with sampleTrajectories", nameof(trajectory));

@@ -16,11 +16,10 @@ namespace Gfe.Engine.Solvers;
 /// <see cref="AmdPasses.ReuseProbe"/>; the kernel always works that way). Only z0 and z* cross into torch.
 /// </summary>
 /// <remarks>One instance belongs to one solver and is not thread-safe: its buffers are reused from solve to solve.</remarks>
-sealed class KernelAmdSolve(AmdOptions options)
+sealed class KernelAmdSolve(AmdOptions options, SimdPath? simd = null)
 {
-    const int Latent = Decoder.LatentSize;
-    const int Pixels = ImageSet.ImageSize;
-    readonly DecoderKernel kernel = new();
+    readonly DecoderKernel kernel = new(simd);
+    int Latent, Pixels;   // the solved model's latent and data widths
     float[] z = [], g = [], z1 = [], g1 = [], loss = [], loss1 = [], norms = [], activeImages = [];
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // one long-running loop: skip tier-0 and OSR
@@ -29,6 +28,7 @@ sealed class KernelAmdSolve(AmdOptions options)
         int count = (int)images.shape[0];
         var x = HostImages(images);
         kernel.Load(decoder);
+        (Latent, Pixels) = (decoder.Shape.LatentDim, decoder.Shape.OutputDim);
         Reserve(count);
         HostCopy(z0, z);
         double tau = options.Tau;
@@ -123,6 +123,7 @@ sealed class KernelAmdSolve(AmdOptions options)
         int count = (int)images.shape[0];
         var x = HostImages(images);
         kernel.Load(decoder);
+        (Latent, Pixels) = (decoder.Shape.LatentDim, decoder.Shape.OutputDim);
         Reserve(count);
         HostCopy(z0, z);
         double tau = options.Tau;
@@ -243,9 +244,12 @@ sealed class KernelAmdSolve(AmdOptions options)
         };
     }
 
+    /// <summary>The instruction set the kernel runs on.</summary>
+    public SimdPath Simd => kernel.Path;
+
     void Reserve(int count)
     {
-        if (z.Length >= count * Latent) return;
+        if (z.Length >= count * Latent && activeImages.Length >= count * Pixels) return;
         z = new float[count * Latent];
         g = new float[count * Latent];
         z1 = new float[count * Latent];
@@ -274,7 +278,7 @@ sealed class KernelAmdSolve(AmdOptions options)
 
     /// <summary>The latents as a tensor in libtorch's own memory: a tensor over a managed array rounds the decoder's
     /// matrix products by that array's alignment, which differs from run to run (docs/platform-notes.md).</summary>
-    static Tensor Latents(ReadOnlySpan<float> values, int count)
+    Tensor Latents(ReadOnlySpan<float> values, int count)
     {
         using var wrapped = torch.tensor(values[..(count * Latent)].ToArray(), [count, Latent]);
         return wrapped.clone();
