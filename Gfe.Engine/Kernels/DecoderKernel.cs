@@ -215,6 +215,7 @@ public sealed class DecoderKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: no tier-0 code
     void Activate(Activation activation, Span<float> values)
     {
         switch (path)
@@ -226,6 +227,7 @@ public sealed class DecoderKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: no tier-0 code
     void Derive(Activation activation, Span<float> delta, ReadOnlySpan<float> output, ReadOnlySpan<float> preActivation)
     {
         switch (path)
@@ -238,6 +240,7 @@ public sealed class DecoderKernel
     }
 
     /// <summary>One sample's loss l = (1/D) sum of its terms and dl/dy (<see cref="VectorMath.LossTerms{T}"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: no tier-0 code
     float LossRow(LossKind loss, ReadOnlySpan<float> y, ReadOnlySpan<float> x, Span<float> delta, float scale)
     {
         int count = y.Length;
@@ -250,6 +253,7 @@ public sealed class DecoderKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: no tier-0 code
     float LossRow<T>(LossKind loss, ReadOnlySpan<float> y, ReadOnlySpan<float> x, Span<float> delta, float scale, int count)
         where T : struct, ILanes<T>
     {
