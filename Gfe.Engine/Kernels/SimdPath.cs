@@ -50,7 +50,19 @@ public static class SimdPaths
         new[] { SimdPath.Avx512, SimdPath.Avx2, SimdPath.Vector128 }.FirstOrDefault(CanRun, SimdPath.Scalar);
 
     /// <summary>The path kernels use unless told otherwise: <see cref="EnvironmentVariable"/> if set, else the fastest.</summary>
-    public static SimdPath Default => DefaultPath.Value;
+    public static SimdPath Default => forced ?? DefaultPath.Value;
+
+    static SimdPath? forced;
+
+    /// <summary>
+    /// Forces <paramref name="path"/> process-wide for kernels made from now on (benchmarks: <c>gfe bench --simd</c>);
+    /// null returns to <see cref="EnvironmentVariable"/> or the fastest. A path this CPU cannot run is refused.
+    /// </summary>
+    public static void Force(SimdPath? path)
+    {
+        if (path is { } p && !CanRun(p)) throw new ArgumentException($"this CPU cannot run the {Name(p)} path", nameof(path));
+        forced = path;
+    }
 
     static readonly Lazy<SimdPath> DefaultPath = new(FromEnvironment);
 

@@ -37,8 +37,12 @@ public sealed class AmdSolver
     {
         if (Problem(options) is { } problem) throw new ArgumentException(problem, nameof(options));
         this.options = options;
-        if (options.Kernel == AmdKernel.Native) native = new KernelAmdTrials(simd);
+        // auto is resolved here, when the run makes its solver (AmdKernels.Ran records the same resolution).
+        if (AmdKernels.Resolve(options.Kernel) == AmdKernel.Native) native = new KernelAmdTrials(simd);
     }
+
+    /// <summary>The kernel this solver runs (amd.kernel with auto resolved).</summary>
+    public AmdKernel Kernel => native is null ? AmdKernel.Torch : AmdKernel.Native;
 
     /// <summary>The SIMD path of the native kernel, or null on the torch path.</summary>
     public SimdPath? Simd => native?.Simd;
@@ -57,7 +61,7 @@ public sealed class AmdSolver
             return $"amd.perSampleToleranceScale must be a positive number, not {options.PerSampleToleranceScale}";
         if (options.Window < 2) return $"amd.window must be at least 2 (a slope needs two losses), not {options.Window}";
         if (!System.Enum.IsDefined(options.Mode)) return $"amd.mode must be batch or per-sample, not {options.Mode}";
-        if (!System.Enum.IsDefined(options.Kernel)) return $"amd.kernel must be torch or native, not {options.Kernel}";
+        if (!System.Enum.IsDefined(options.Kernel)) return $"amd.kernel must be auto, torch or native, not {options.Kernel}";
         if (!System.Enum.IsDefined(options.Passes)) return $"AMD passes must be one of {string.Join(", ", System.Enum.GetNames<AmdPasses>())}, not {options.Passes}";
         return null;
     }

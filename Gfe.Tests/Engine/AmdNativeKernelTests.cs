@@ -182,18 +182,36 @@ public class AmdNativeKernelTests
         Assert.Throws<ArgumentException>(() => solver.Solve(problem.Decoder, problem.Images, z0));
     }
 
+    /// <summary>
+    /// The setting defaults to auto, which computes something else than the torch path the old keys name, so auto is
+    /// in the key; torch, the old default, is still left out, so a config that sets amd.kernel: torch keeps the key
+    /// (and the stored result) it had before the setting existed.
+    /// </summary>
     [Fact]
-    public void Kernel_setting_parses_and_its_default_leaves_run_keys_unchanged()
+    public void Kernel_setting_defaults_to_auto_and_torch_keeps_the_old_run_keys()
     {
         var native = RunParameters.Apply(new RunConfig(), "amd.kernel", "native");
         Assert.Equal(AmdKernel.Native, native.Amd.Kernel);
-        Assert.Equal(AmdKernel.Torch, new RunConfig().Amd.Kernel);
+        Assert.Equal(AmdKernel.Auto, new RunConfig().Amd.Kernel);
+        Assert.Equal(AmdKernel.Auto, RunParameters.Apply(native, "amd.kernel", "auto").Amd.Kernel);
+        Assert.Equal("auto", RunParameters.Find("amd.kernel")!.Format(new RunConfig()));
+        Assert.Contains(KeyValuePair.Create("amd.kernel", "auto"), RunParameters.ToKeyList(new RunConfig()));
+        Assert.NotEqual(RunKey.For(new RunConfig()), RunKey.For(new RunConfig { Amd = new AmdOptions { Kernel = AmdKernel.Torch } }));
+        // What auto resolves to here (no CUDA in the tests' machines) and what a run records.
+        Assert.Equal(torch.cuda.is_available() ? AmdKernel.Torch : AmdKernel.Native, AmdKernels.Resolve(AmdKernel.Auto));
+        Assert.Equal(AmdKernel.Torch, AmdKernels.Resolve(AmdKernel.Torch));
+        Assert.Equal(AmdKernels.Resolve(AmdKernel.Auto), new AmdSolver(new AmdOptions { Kernel = AmdKernel.Auto }).Kernel);
+        Assert.Equal(("", ""), AmdKernels.Ran(new RunConfig { Method = RunMethod.GfeRk4 }));
+        Assert.Equal(("torch", ""), AmdKernels.Ran(new RunConfig { Amd = new AmdOptions { Kernel = AmdKernel.Torch } }));
+        var (ran, simd) = AmdKernels.Ran(new RunConfig { Method = RunMethod.Ae, Amd = new AmdOptions { Kernel = AmdKernel.Native } });
+        Assert.Equal("native", ran);
+        Assert.NotNull(Gfe.Engine.Kernels.SimdPaths.Parse(simd));
         Assert.Throws<RunConfigException>(() => RunParameters.Apply(new RunConfig(), "amd.kernel", "cuda"));
         Assert.Equal(0.0625, RunParameters.Apply(new RunConfig(), "amd.perSampleToleranceScale", "0.0625").Amd.PerSampleToleranceScale);
         Assert.Equal("1", RunParameters.Find("amd.perSampleToleranceScale")!.Format(new RunConfig()));
 
         // The key as it was computed before amd.kernel, amd.perSampleToleranceScale and runsOn existed: every other setting, in order.
-        foreach (var config in new[] { new RunConfig(), new RunConfig { Seed = 4, Amd = new AmdOptions { Tau = 300 } } })
+        foreach (var config in new[] { new RunConfig { Amd = new AmdOptions() }, new RunConfig { Seed = 4, Amd = new AmdOptions { Tau = 300 } } })
         {
             var canonical = string.Join("\n", RunParameters.ToList(config)
                 .Where(kv => !RunDeviceSettingTests.SettingsNewerThanKeys.Contains(kv.Key))
