@@ -73,6 +73,37 @@ public class AmdNativeKernelTests
         }
     }
 
+    /// <summary>
+    /// Every SIMD path this CPU runs (all four on x64 with AVX-512) solves bit for bit like the scalar path: the same
+    /// trials, losses, z* and statistics, in both modes, on a landscape that rejects and falls back.
+    /// </summary>
+    [Theory]
+    [InlineData(AmdMode.Batch)]
+    [InlineData(AmdMode.PerSample)]
+    public void Every_simd_path_solves_bit_for_bit_alike(AmdMode mode)
+    {
+        var options = new AmdOptions { Tau = 60, Tolerance = 1e-12, Kernel = AmdKernel.Native, Mode = mode };
+        using var problem = new Problem(3, sharpness: 3);
+        (AmdSolution Solution, List<AmdTrial> Trials) Solve(Gfe.Engine.Kernels.SimdPath path)
+        {
+            var trials = new List<AmdTrial>();
+            var solver = new AmdSolver(options, path);
+            Assert.Equal(path, solver.Simd);
+            return (solver.Solve(problem.Decoder, problem.Images, problem.Z0, trials.Add), trials);
+        }
+        var (scalar, scalarTrials) = Solve(Gfe.Engine.Kernels.SimdPath.Scalar);
+        Assert.Contains(scalarTrials, t => !t.Accepted);
+        foreach (var path in Gfe.Engine.Kernels.SimdPaths.Runnable)
+        {
+            var (other, otherTrials) = Solve(path);
+            Assert.Equal(scalar.Statistics, other.Statistics);
+            Assert.Equal(scalarTrials.Select(t => (t.Time, t.Dt, t.Accepted, t.Sample)), otherTrials.Select(t => (t.Time, t.Dt, t.Accepted, t.Sample)));
+            Assert.Equal(scalarTrials.SelectMany(t => t.LossAfter.Concat(t.GradientNormsSquared)).Select(BitConverter.SingleToInt32Bits),
+                otherTrials.SelectMany(t => t.LossAfter.Concat(t.GradientNormsSquared)).Select(BitConverter.SingleToInt32Bits));
+            Assert.True(scalar.Latent.Equals(other.Latent), $"z* of {Gfe.Engine.Kernels.SimdPaths.Name(path)} differs from scalar");
+        }
+    }
+
     /// <summary>Rejections and fallbacks: every decision in the native trace follows the reference's test.</summary>
     [Fact]
     public void Curved_landscape_backtracks_and_falls_back_by_the_reference_rules()
