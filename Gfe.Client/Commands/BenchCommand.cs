@@ -59,6 +59,12 @@ public static class BenchCommand
                           "amd.perSampleToleranceScale 1, 1/4 and 1/16; prints test losses, steps per image and GFLOP/s, for seeds 0..--repeats-1.",
             HelpName = "DATASET",
         };
+        var simd = new Option<string?>("--simd")
+        {
+            Description = "Force the native kernel's SIMD path: avx512, avx2, vector128 (neon on ARM) or scalar; one this CPU " +
+                          $"cannot run is refused (exit 2). Default: the fastest here ({SimdPaths.Name(SimdPaths.Fastest)}), or ${SimdPaths.EnvironmentVariable}.",
+            HelpName = "PATH",
+        };
         var memorySteps = new Option<long?>("--memory-steps")
         {
             Description = "Instead of the solver table: GFE-amd training steps on synthetic B = 16 batches until this many AMD trials have run, per kernel; prints resident memory at the start, middle and end, and the peak.",
@@ -70,19 +76,36 @@ public static class BenchCommand
             each batch size: time per latent step (AMD: one trial; per-sample: one round over the unfinished images),
             steps per batch, decoder rows per step per image (forward + backward; it shows the lean passes and the
             per-sample compaction), training and test-encoding images per second, achieved GFLOP/s beside the rate of
-            a large [1000,600]@[600,784] matmul measured just before each row, and the process's peak resident memory (VmHWM, it only grows).
+            a large [1000,600]@[600,784] matmul measured just before each row and their ratio (the fraction of the
+            matmul rate the solves reach), and the process's peak resident memory (VmHWM, it only grows). The first
+            line names the SIMD path the native kernel runs (--simd forces one).
             FLOPs: 1.397 MFLOP per image per decoder forward, the same per backward to the input.
             The machine may be shared: compare rows of one run, and repeat for medians.
             Exit codes: 0 done, 2 invalid arguments, 130 interrupted.
             """);
         foreach (var option in new Option[] { quick, csv, batchSizes, solvers, tau, repeats, trainBatches, testImages, threads,
-                     training, trainSize, sideBySide, memorySteps, quality })
+                     training, trainSize, sideBySide, memorySteps, quality, simd })
             command.Options.Add(option);
         command.Subcommands.Add(SchedulerBenchCommand.Create(terminal));
 
         command.SetAction((parse, cancel) =>
         {
             var settings = parse.GetValue(quick) ? SolverBenchmarkSettings.Quick : defaults;
+            if (parse.GetValue(simd) is { } forcedPath)
+            {
+                if (SimdPaths.Problem(forcedPath) is { } problem)
+                {
+                    terminal.Error.WriteLine($"error: --simd: {problem}");
+                    return Task.FromResult(ExitCodes.InvalidInput);
+                }
+                SimdPaths.Force(SimdPaths.Parse(forcedPath));
+            }
+            else if (Environment.GetEnvironmentVariable(SimdPaths.EnvironmentVariable) is { Length: > 0 } fromEnvironment &&
+                     SimdPaths.Problem(fromEnvironment) is { } environmentProblem)
+            {
+                terminal.Error.WriteLine($"error: {SimdPaths.EnvironmentVariable}: {environmentProblem}");
+                return Task.FromResult(ExitCodes.InvalidInput);
+            }
             try
             {
                 if (parse.GetValue(batchSizes) is { } b) settings = settings with { BatchSizes = ParseList(b, "--batch-sizes", int.Parse) };
@@ -117,7 +140,8 @@ public static class BenchCommand
             try
             {
                 terminal.Output.WriteLine($"gfe bench: tau {settings.Tau}, B {string.Join(",", settings.BatchSizes)}, " +
-                                          $"{settings.Repeats} repeat(s), {settings.Threads} thread(s), {Environment.ProcessorCount} cores");
+                                          $"{settings.Repeats} repeat(s), {settings.Threads} thread(s), {Environment.ProcessorCount} cores, " +
+                                          $"native kernel SIMD path {SimdPaths.Name(SimdPaths.Default)} (this CPU runs {string.Join(", ", SimdPaths.Runnable.Select(SimdPaths.Name))})");
                 rows = SolverBenchmark.Run(settings, row => terminal.Output.WriteLine(
                     $"  {row.Solver} B={row.BatchSize}: {row.MsPerStep:F2} ms/step, {row.TestImagesPerSecond:F1} test img/s"), cancel);
             }
@@ -152,7 +176,7 @@ public static class BenchCommand
             return ExitCodes.Unavailable;
         }
         terminal.Output.WriteLine($"gfe bench --training {dataset}: GFE-amd parity, {trainSize} training images, B 16, tau 1e4, " +
-                                  $"{repeats} repeat(s), 1 torch thread, {Environment.ProcessorCount} cores, SIMD {PanelGemm.Accelerated}");
+                                  $"{repeats} repeat(s), 1 torch thread, {Environment.ProcessorCount} cores, SIMD {SimdPaths.Name(SimdPaths.Default)}");
         var trainingRates = new List<TrainingRate>();
         var ratios = new List<double>();
         for (int r = 0; r < repeats; r++)
@@ -260,11 +284,11 @@ public static class BenchCommand
     static Table Table(IReadOnlyList<SolverBenchmarkRow> rows)
     {
         var table = new Table().AddColumns("solver", "B", "ms/step", "steps/batch", "rows/step/img", "train img/s",
-            "test img/s", "GFLOP/s", "matmul GFLOP/s", "peak MB");
+            "test img/s", "GFLOP/s", "matmul GFLOP/s", "of matmul", "peak MB");
         foreach (var r in rows)
             table.AddRow(r.Solver, r.BatchSize.ToString(CultureInfo.InvariantCulture), F(r.MsPerStep, 2), F(r.StepsPerBatch, 1),
                 F(r.RowsPerStep, 2), F(r.TrainImagesPerSecond, 1), F(r.TestImagesPerSecond, 1), F(r.Gflops, 2),
-                F(r.MachineGflops, 1), F(r.PeakMegabytes, 0));
+                F(r.MachineGflops, 1), F(r.MatmulFraction, 2), F(r.PeakMegabytes, 0));
         return table;
     }
 

@@ -66,7 +66,7 @@ public static class ResultsWriter
             "finalTrainLoss", "imagesSeen", "testImages",
             "trainAmd.solves", "trainAmd.acceptedPerSolve", "trainAmd.rejectedPerSolve", "trainAmd.forced",
             "testAmd.solves", "testAmd.acceptedPerSolve", "testAmd.rejectedPerSolve", "testAmd.forced",
-            "trainSeconds", "testSeconds", "silo", "device", "dataProvenance", "error",
+            "trainSeconds", "testSeconds", "silo", "device", "amdKernelRan", "simd", "dataProvenance", "error",
         ]);
         foreach (var (run, status) in runs)
         {
@@ -85,6 +85,8 @@ public static class ResultsWriter
                 CsvWriter.Number(outcome?.TestSeconds),
                 status.Silo ?? "",
                 outcome?.Device ?? "",
+                outcome?.AmdKernel ?? "",
+                outcome?.Simd ?? "",
                 outcome?.DataProvenance ?? "",
                 status.Error ?? "",
             ]);

@@ -230,7 +230,7 @@ public static class SolverBenchmark
     public static readonly string[] CsvColumns =
     [
         "solver", "batch_size", "ms_per_step", "steps_per_batch", "rows_per_step", "train_images_per_s",
-        "test_images_per_s", "gflops", "machine_gflops", "peak_mb",
+        "test_images_per_s", "gflops", "machine_gflops", "matmul_fraction", "peak_mb",
     ];
 
     /// <summary>The rows as CSV (invariant culture, header first).</summary>
@@ -240,7 +240,7 @@ public static class SolverBenchmark
         var lines = new List<string> { string.Join(",", CsvColumns) };
         lines.AddRange(rows.Select(r => string.Join(",", r.Solver, r.BatchSize.ToString(CultureInfo.InvariantCulture),
             F(r.MsPerStep), F(r.StepsPerBatch), F(r.RowsPerStep), F(r.TrainImagesPerSecond), F(r.TestImagesPerSecond),
-            F(r.Gflops), F(r.MachineGflops), F(r.PeakMegabytes))));
+            F(r.Gflops), F(r.MachineGflops), F(r.MatmulFraction), F(r.PeakMegabytes))));
         return string.Join("\n", lines) + "\n";
     }
 }

@@ -25,4 +25,8 @@ public sealed record SolverBenchmarkRow(
     double TestImagesPerSecond,
     double Gflops,
     double MachineGflops,
-    double PeakMegabytes);
+    double PeakMegabytes)
+{
+    /// <summary>Achieved GFLOP/s as a fraction of the large-matmul rate measured just before.</summary>
+    public double MatmulFraction => MachineGflops > 0 ? Gflops / MachineGflops : double.NaN;
+}

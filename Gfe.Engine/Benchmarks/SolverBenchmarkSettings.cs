@@ -4,7 +4,7 @@ namespace Gfe.Engine.Benchmarks;
 public sealed record SolverBenchmarkSettings
 {
     /// <summary>Batch sizes B to measure each solver at.</summary>
-    public IReadOnlyList<int> BatchSizes { get; init; } = [5, 16, 1000];
+    public IReadOnlyList<int> BatchSizes { get; init; } = [5, 16, 256, 1000];
 
     /// <summary>Solver names to run (empty: all).</summary>
     public IReadOnlyList<string> Solvers { get; init; } = [];

@@ -1,75 +1,79 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using Gfe.Engine.Losses;
 using Gfe.Engine.Models;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Gfe.Engine.Kernels;
 
 /// <summary>
-/// The decoder's latent-side work for the AMD solver, on the host in float32 without torch: for a batch of latents
-/// z [n, 20] against images x [n, 784], the forward D(z) (four affine layers, ELU between), the per-image loss l_i of
-/// engine-spec §2 (the sigmoid + eps form, pixel mean) and, on demand, grad_z l_i by the backward to the input only.
+/// A decoder's latent-side work for the AMD solver, on the host in float32 without torch, for any
+/// <see cref="ModelShape"/>: for a batch of latents z [n, latent] against data x [n, D], the forward D(z) (affine
+/// layers with the shape's activation between them), the per-sample loss l_i (BCE on sigmoid(y) or MSE on y, each the
+/// mean over the D features) and, on demand, grad_z l_i by the backward to the input only.
 /// </summary>
 /// <remarks>
-/// During a solve the decoder's weights are constant, so <see cref="Load"/> snapshots them once per solve, in two
-/// layouts: transposed [in, out] for the forward and as stored [out, in] for the backward, so both are the same
+/// During a solve the decoder's weights are constant, so <see cref="Load(Decoder)"/> snapshots them once per solve, in
+/// two layouts: transposed [in, out] for the forward and as stored [out, in] for the backward, so both are the same
 /// row-major product of <see cref="PanelGemm"/>. Widths are padded to 16 floats with zero weights, and the batch to a
 /// multiple of 4 rows with zero latents; buffers grow with the largest batch seen and are reused, so a trial
 /// allocates nothing. The gradient comes from the activations of the latest <see cref="Forward"/>, like the torch
-/// solver's reused probe. The sums run in a fixed order: a CPU run repeats bit for bit. The rounding differs from
-/// torch's GEMMs (about 1e-6 relative), which is why the kernel is a named setting.
+/// solver's reused probe. Every sum runs in one fixed order (<see cref="PanelGemm"/>, <see cref="VectorMath.Sum{T}"/>)
+/// and the element-wise maths is one generic code for every <see cref="SimdPath"/>: a CPU run repeats bit for bit and
+/// gives the same bits on every path. The rounding differs from torch's GEMMs (about 1e-6 relative), which is why the
+/// kernel is a named setting.
 /// </remarks>
 public sealed class DecoderKernel
 {
-    /// <summary>Layer widths: latent, three hidden, image.</summary>
-    static readonly int[] Widths = [Decoder.LatentSize, 150, 300, 600, Decoder.ImageSize];
-    const int Layers = 4;
-    const float Epsilon = (float)ReconstructionLoss.Epsilon;
-
-    readonly bool simd;
-    readonly int[] padded = Widths.Select(Pad).ToArray();
-    readonly float[][] forwardWeights = new float[Layers][];   // layer l: [in_l, padded out_l], transposed
-    readonly float[][] backwardWeights = new float[Layers][];  // layer l: [out_l, padded in_l], as torch stores it
-    readonly float[][] biases = new float[Layers][];           // layer l: [padded out_l]
-    readonly float[][] activations = new float[Layers + 1][];  // 0: z; 1-3: ELU outputs; 4: logits
-    readonly float[][] deltas = new float[Layers + 1][];       // dL/d(activation l): 0 = grad z, 4 = dL/dlogits
-    readonly float[] stored = new float[Widths[Layers - 1] * Widths[Layers]];   // one layer's weight as torch lays it out
+    readonly SimdPath path;
+    ModelShape? shape;
+    int layers;
+    int[] widths = [], padded = [];
+    float[][] forwardWeights = [];    // layer l: [in_l, padded out_l], transposed
+    float[][] backwardWeights = [];   // layer l: [out_l, padded in_l], as torch stores it
+    float[][] biases = [];            // layer l: [padded out_l]
+    float[][] activations = [];       // 0: z; 1..L-1: activation outputs; L: the decoder output y
+    float[][] preActivations = [];    // SiLU only: the hidden layers' inputs to the activation, for its derivative
+    float[][] deltas = [];            // dL/d(activation l): 0 = grad z, L = dL/dy
+    float[] terms = [];               // one sample's loss terms, padded with zeros
+    float[] stored = [];              // one layer's weight as torch lays it out
     int capacity, rows, blockRows;
-    bool loaded, forwarded;
+    bool forwarded;
 
-    /// <param name="simd">Use the AVX-512 paths where the CPU has them (default); false forces the scalar loops.</param>
-    public DecoderKernel(bool simd = true)
+    /// <param name="path">The instruction set to run on; null: <see cref="SimdPaths.Default"/> (the fastest, or
+    /// GFE_SIMD). A path this CPU cannot run is an <see cref="ArgumentException"/>.</param>
+    public DecoderKernel(SimdPath? path = null)
     {
-        this.simd = simd && PanelGemm.Accelerated;
-        for (int l = 0; l < Layers; l++)
-        {
-            forwardWeights[l] = new float[Widths[l] * padded[l + 1]];
-            backwardWeights[l] = new float[Widths[l + 1] * padded[l]];
-            biases[l] = new float[padded[l + 1]];
-        }
+        this.path = path ?? SimdPaths.Default;
+        if (!SimdPaths.CanRun(this.path))
+            throw new ArgumentException($"this CPU cannot run the {SimdPaths.Name(this.path)} path", nameof(path));
     }
 
-    /// <summary>Whether the vector paths run (AVX-512 present and not switched off).</summary>
-    public bool Vectorised => simd;
+    /// <summary>The instruction set this kernel runs on.</summary>
+    public SimdPath Path => path;
+
+    /// <summary>The model of the latest <see cref="Load(Decoder)"/>, or null before the first.</summary>
+    public ModelShape? Shape => shape;
 
     static int Pad(int width) => (width + PanelGemm.Lanes - 1) / PanelGemm.Lanes * PanelGemm.Lanes;
 
     /// <summary>Copies the decoder's current weights; call once per solve (they change with every training step).</summary>
-    public void Load(Decoder decoder)
+    public void Load(Decoder decoder) => Load(decoder.Shape, decoder.Layers);
+
+    /// <summary>Copies the weights of <paramref name="linears"/>, the affine layers of a decoder of <paramref name="model"/>, in order.</summary>
+    public void Load(ModelShape model, IReadOnlyList<Linear> linears)
     {
-        var layers = decoder.Layers;
-        for (int l = 0; l < Layers; l++)
+        if (linears.Count != model.LayerCount)
+            throw new ArgumentException($"a {string.Join("-", model.Widths)} decoder has {model.LayerCount} layers, not {linears.Count}", nameof(linears));
+        if (!model.Equals(shape)) Allocate(model);
+        for (int l = 0; l < layers; l++)
         {
-            int fanIn = Widths[l], fanOut = Widths[l + 1];
-            using var weightTensor = layers[l].weight!.detach().to(CPU).contiguous();
-            using var biasTensor = layers[l].bias!.detach().to(CPU).contiguous();
+            int fanIn = widths[l], fanOut = widths[l + 1];
+            using var weightTensor = linears[l].weight!.detach().to(CPU).contiguous();
+            using var biasTensor = linears[l].bias!.detach().to(CPU).contiguous();
             if (weightTensor.shape.Length != 2 || weightTensor.shape[0] != fanOut || weightTensor.shape[1] != fanIn ||
-                weightTensor.dtype != ScalarType.Float32)
-                throw new ArgumentException($"decoder layer {l + 1} weight must be float32 [{fanOut}, {fanIn}], not {weightTensor.dtype} [{string.Join(", ", weightTensor.shape)}]", nameof(decoder));
+                weightTensor.dtype != ScalarType.Float32 || biasTensor.numel() != fanOut || biasTensor.dtype != ScalarType.Float32)
+                throw new ArgumentException($"decoder layer {l + 1} must be float32 weight [{fanOut}, {fanIn}] and bias [{fanOut}], not {weightTensor.dtype} [{string.Join(", ", weightTensor.shape)}]", nameof(linears));
             weightTensor.data<float>().CopyTo(stored);
-            var weight = stored;
             var bias = biasTensor.data<float>().ToArray();
             var forward = forwardWeights[l];
             var backward = backwardWeights[l];
@@ -78,28 +82,52 @@ public sealed class DecoderKernel
                 biases[l][o] = bias[o];
                 for (int i = 0; i < fanIn; i++)
                 {
-                    float w = weight[o * fanIn + i];
+                    float w = stored[o * fanIn + i];
                     forward[i * padded[l + 1] + o] = w;
                     backward[o * padded[l] + i] = w;
                 }
             }
         }
-        loaded = true;
         forwarded = false;
     }
 
+    void Allocate(ModelShape model)
+    {
+        shape = model;
+        widths = model.Widths.ToArray();
+        layers = model.LayerCount;
+        padded = widths.Select(Pad).ToArray();
+        forwardWeights = new float[layers][];
+        backwardWeights = new float[layers][];
+        biases = new float[layers][];
+        int largest = 0;
+        for (int l = 0; l < layers; l++)
+        {
+            forwardWeights[l] = new float[widths[l] * padded[l + 1]];
+            backwardWeights[l] = new float[widths[l + 1] * padded[l]];
+            biases[l] = new float[padded[l + 1]];
+            largest = Math.Max(largest, widths[l] * widths[l + 1]);
+        }
+        stored = new float[largest];
+        terms = new float[padded[layers]];
+        activations = new float[layers + 1][];
+        preActivations = new float[layers + 1][];
+        deltas = new float[layers + 1][];
+        capacity = 0;
+    }
+
     /// <summary>
-    /// Forwards <paramref name="rowCount"/> latents (row-major [n, 20]) against their images ([n, 784], values in
-    /// [0, 1]) and writes each image's loss l_i. Keeps what <see cref="Gradient"/> needs.
+    /// Forwards <paramref name="rowCount"/> latents (row-major [n, latent]) against their data ([n, D]) and writes each
+    /// sample's loss l_i. Keeps what <see cref="Gradient"/> needs.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: no tier-0 code
-    public void Forward(ReadOnlySpan<float> z, ReadOnlySpan<float> images, int rowCount, Span<float> losses)
+    public void Forward(ReadOnlySpan<float> z, ReadOnlySpan<float> data, int rowCount, Span<float> losses)
     {
-        if (!loaded) throw new InvalidOperationException("DecoderKernel.Load(decoder) must run before Forward");
+        if (shape is null) throw new InvalidOperationException("DecoderKernel.Load(decoder) must run before Forward");
         if (rowCount < 1) throw new ArgumentException($"the decoder kernel needs at least one latent, not {rowCount}", nameof(rowCount));
-        int latent = Widths[0], image = Widths[Layers];
-        if (z.Length < rowCount * latent) throw new ArgumentException($"z holds {z.Length} floats, fewer than {rowCount} x {latent}", nameof(z));
-        if (images.Length < rowCount * image) throw new ArgumentException($"images hold {images.Length} floats, fewer than {rowCount} x {image}", nameof(images));
+        int latent = widths[0], output = widths[layers];
+        if (z.Length < (long)rowCount * latent) throw new ArgumentException($"z holds {z.Length} floats, fewer than {rowCount} x {latent}", nameof(z));
+        if (data.Length < (long)rowCount * output) throw new ArgumentException($"data hold {data.Length} floats, fewer than {rowCount} x {output}", nameof(data));
         if (losses.Length < rowCount) throw new ArgumentException($"losses hold {losses.Length} floats, fewer than {rowCount}", nameof(losses));
         for (int i = 0; i < rowCount * latent; i++)
             if (!float.IsFinite(z[i]))
@@ -108,44 +136,56 @@ public sealed class DecoderKernel
         Reserve(rowCount);
         rows = rowCount;
         blockRows = (rowCount + PanelGemm.RowBlock - 1) / PanelGemm.RowBlock * PanelGemm.RowBlock;
-        // The latent rows go in at the padded stride of the backward's output (32), spare rows zero.
+        // The latent rows go in at the padded stride, spare rows and columns zero.
         var input = activations[0];
         input.AsSpan(0, blockRows * padded[0]).Clear();
         for (int r = 0; r < rowCount; r++)
             z.Slice(r * latent, latent).CopyTo(input.AsSpan(r * padded[0], latent));
 
-        for (int l = 0; l < Layers; l++)
+        var activation = shape.Activation;
+        for (int l = 0; l < layers; l++)
         {
-            PanelGemm.Multiply(activations[l], padded[l], forwardWeights[l], padded[l + 1], blockRows, Widths[l], padded[l + 1],
-                biases[l], activations[l + 1], padded[l + 1], simd);
-            if (l < Layers - 1) Elu(activations[l + 1].AsSpan(0, blockRows * padded[l + 1]));
+            PanelGemm.Multiply(activations[l], padded[l], forwardWeights[l], padded[l + 1], blockRows, widths[l], padded[l + 1],
+                biases[l], activations[l + 1], padded[l + 1], path);
+            if (l == layers - 1) break;
+            var hidden = activations[l + 1].AsSpan(0, blockRows * padded[l + 1]);
+            if (activation == Activation.Silu) hidden.CopyTo(preActivations[l + 1]);
+            Activate(activation, hidden);
         }
-        var logits = activations[Layers];
-        var outputDelta = deltas[Layers];
+
+        var y = activations[layers];
+        var outputDelta = deltas[layers];
+        int stride = padded[layers];
+        float scale = 1f / output;
         for (int r = 0; r < rowCount; r++)
-            losses[r] = LossRow(logits.AsSpan(r * image, image), images.Slice(r * image, image), outputDelta.AsSpan(r * image, image));
+            losses[r] = LossRow(shape.Loss, y.AsSpan(r * stride, output), data.Slice(r * output, output), outputDelta.AsSpan(r * stride, output), scale);
         // The spare rows carry zero into the backward, so they stay finite and out of the way.
-        outputDelta.AsSpan(rowCount * image, (blockRows - rowCount) * image).Clear();
+        outputDelta.AsSpan(rowCount * stride, (blockRows - rowCount) * stride).Clear();
         forwarded = true;
     }
 
     /// <summary>
-    /// grad_z l_i [n, 20] at the latest forward's latents (the backward to the input only; no weight gradients) and
+    /// grad_z l_i [n, latent] at the latest forward's latents (the backward to the input only; no weight gradients) and
     /// each row's squared norm.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: no tier-0 code
     public void Gradient(Span<float> gradient, Span<float> normsSquared)
     {
-        if (!forwarded) throw new InvalidOperationException("DecoderKernel.Gradient needs a Forward first");
-        int latent = Widths[0];
+        if (!forwarded || shape is null) throw new InvalidOperationException("DecoderKernel.Gradient needs a Forward first");
+        int latent = widths[0];
         if (gradient.Length < rows * latent) throw new ArgumentException($"gradient holds {gradient.Length} floats, fewer than {rows} x {latent}", nameof(gradient));
         if (normsSquared.Length < rows) throw new ArgumentException($"norms hold {normsSquared.Length} floats, fewer than {rows}", nameof(normsSquared));
-        for (int l = Layers - 1; l >= 0; l--)
+        for (int l = layers - 1; l >= 0; l--)
         {
-            // d(activation l) = d(pre-activation l+1) · W_l+1, then through ELU: d(pre-activation l).
-            PanelGemm.Multiply(deltas[l + 1], padded[l + 1], backwardWeights[l], padded[l], blockRows, Widths[l + 1], padded[l],
-                ReadOnlySpan<float>.Empty, deltas[l], padded[l], simd);
-            if (l > 0) EluBackward(deltas[l].AsSpan(0, blockRows * padded[l]), activations[l].AsSpan(0, blockRows * padded[l]));
+            // d(activation l) = d(pre-activation l+1) · W_l+1, then through the activation: d(pre-activation l).
+            PanelGemm.Multiply(deltas[l + 1], padded[l + 1], backwardWeights[l], padded[l], blockRows, widths[l + 1], padded[l],
+                ReadOnlySpan<float>.Empty, deltas[l], padded[l], path);
+            if (l > 0)
+            {
+                int count = blockRows * padded[l];
+                Derive(shape.Activation, deltas[l].AsSpan(0, count), activations[l].AsSpan(0, count),
+                    shape.Activation == Activation.Silu ? preActivations[l].AsSpan(0, count) : ReadOnlySpan<float>.Empty);
+            }
         }
         var dz = deltas[0];
         for (int r = 0; r < rows; r++)
@@ -167,93 +207,60 @@ public sealed class DecoderKernel
         if (need <= capacity) return;
         // Grow with headroom so a slowly growing caller does not reallocate every call.
         capacity = Math.Max(need, capacity * 3 / 2);
-        activations[0] = new float[capacity * padded[0]];
-        for (int l = 0; l <= Layers; l++)
+        for (int l = 0; l <= layers; l++)
         {
-            if (l > 0) activations[l] = new float[capacity * padded[l]];
+            activations[l] = new float[capacity * padded[l]];
             deltas[l] = new float[capacity * padded[l]];
+            if (shape!.Activation == Activation.Silu && l > 0 && l < layers) preActivations[l] = new float[capacity * padded[l]];
         }
     }
 
-    /// <summary>ELU with alpha 1 in place: u for u &gt; 0, exp(u) - 1 otherwise (zero padding stays zero).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: no tier-0 code
-    void Elu(Span<float> values)
+    void Activate(Activation activation, Span<float> values)
     {
-        int i = 0;
-        if (simd)
+        switch (path)
         {
-            ref float start = ref MemoryMarshal.GetReference(values);
-            for (; i + PanelGemm.Lanes <= values.Length; i += PanelGemm.Lanes)
-            {
-                var u = Vector512.LoadUnsafe(ref start, (nuint)i);
-                var negative = Exponentials.Exp(Vector512.Min(u, Vector512<float>.Zero)) - Vector512<float>.One;
-                Vector512.ConditionalSelect(Vector512.GreaterThan(u, Vector512<float>.Zero), u, negative).StoreUnsafe(ref start, (nuint)i);
-            }
+            case SimdPath.Avx512: VectorMath.Activate<Lanes512>(activation, values); break;
+            case SimdPath.Avx2: VectorMath.Activate<Lanes256>(activation, values); break;
+            case SimdPath.Vector128: VectorMath.Activate<Lanes128>(activation, values); break;
+            default: VectorMath.Activate<Lane1>(activation, values); break;
         }
-        for (; i < values.Length; i++)
-            if (!(values[i] > 0)) values[i] = MathF.Exp(values[i]) - 1;
     }
 
-    /// <summary>
-    /// Multiplies each delta by ELU'(u) in place, from the ELU output h: 1 where h &gt; 0 (u &gt; 0), else exp(u) = h + 1.
-    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: no tier-0 code
-    void EluBackward(Span<float> delta, ReadOnlySpan<float> output)
+    void Derive(Activation activation, Span<float> delta, ReadOnlySpan<float> output, ReadOnlySpan<float> preActivation)
     {
-        int i = 0;
-        if (simd)
+        switch (path)
         {
-            ref float d = ref MemoryMarshal.GetReference(delta);
-            ref float h = ref MemoryMarshal.GetReference(output);
-            for (; i + PanelGemm.Lanes <= delta.Length; i += PanelGemm.Lanes)
-            {
-                var hv = Vector512.LoadUnsafe(ref h, (nuint)i);
-                var slope = Vector512.ConditionalSelect(Vector512.GreaterThan(hv, Vector512<float>.Zero), Vector512<float>.One, hv + Vector512<float>.One);
-                (Vector512.LoadUnsafe(ref d, (nuint)i) * slope).StoreUnsafe(ref d, (nuint)i);
-            }
+            case SimdPath.Avx512: VectorMath.Derive<Lanes512>(activation, delta, output, preActivation); break;
+            case SimdPath.Avx2: VectorMath.Derive<Lanes256>(activation, delta, output, preActivation); break;
+            case SimdPath.Vector128: VectorMath.Derive<Lanes128>(activation, delta, output, preActivation); break;
+            default: VectorMath.Derive<Lane1>(activation, delta, output, preActivation); break;
         }
-        for (; i < delta.Length; i++)
-            if (!(output[i] > 0)) delta[i] *= output[i] + 1;
     }
 
-    /// <summary>
-    /// One image's loss l = mean_p -[x ln(p + eps) + (1 - x) ln(1 - p + eps)], p = sigmoid(y), and its derivative
-    /// dl/dy_p = p(1 - p)[(1 - x)/(1 - p + eps) - x/(p + eps)] / 784 (engine-spec §2), in float32 like the reference.
-    /// </summary>
+    /// <summary>One sample's loss l = (1/D) sum of its terms and dl/dy (<see cref="VectorMath.LossTerms{T}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: no tier-0 code
-    float LossRow(ReadOnlySpan<float> logits, ReadOnlySpan<float> x, Span<float> delta)
+    float LossRow(LossKind loss, ReadOnlySpan<float> y, ReadOnlySpan<float> x, Span<float> delta, float scale)
     {
-        int count = logits.Length;
-        float scale = 1f / count;
-        float sum = 0;
-        int i = 0;
-        if (simd)
+        int count = y.Length;
+        switch (path)
         {
-            ref float y0 = ref MemoryMarshal.GetReference(logits);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
-            ref float d0 = ref MemoryMarshal.GetReference(delta);
-            var one = Vector512<float>.One;
-            var eps = Vector512.Create(Epsilon);
-            var total = Vector512<float>.Zero;
-            for (; i + PanelGemm.Lanes <= count; i += PanelGemm.Lanes)
-            {
-                var y = Vector512.LoadUnsafe(ref y0, (nuint)i);
-                var xv = Vector512.LoadUnsafe(ref x0, (nuint)i);
-                var p = one / (one + Exponentials.Exp(-y));
-                var notP = one - p;
-                var notX = one - xv;
-                total -= xv * Exponentials.Log(p + eps) + notX * Exponentials.Log(notP + eps);
-                (p * notP * (notX / (notP + eps) - xv / (p + eps)) * Vector512.Create(scale)).StoreUnsafe(ref d0, (nuint)i);
-            }
-            sum = Vector512.Sum(total);
+            case SimdPath.Avx512: return LossRow<Lanes512>(loss, y, x, delta, scale, count);
+            case SimdPath.Avx2: return LossRow<Lanes256>(loss, y, x, delta, scale, count);
+            case SimdPath.Vector128: return LossRow<Lanes128>(loss, y, x, delta, scale, count);
+            default: return LossRow<Lane1>(loss, y, x, delta, scale, count);
         }
-        for (; i < count; i++)
-        {
-            float p = 1f / (1f + MathF.Exp(-logits[i]));
-            float notP = 1f - p, notX = 1f - x[i];
-            sum -= x[i] * MathF.Log(p + Epsilon) + notX * MathF.Log(notP + Epsilon);
-            delta[i] = p * notP * (notX / (notP + Epsilon) - x[i] / (p + Epsilon)) * scale;
-        }
-        return sum * scale;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: no tier-0 code
+    float LossRow<T>(LossKind loss, ReadOnlySpan<float> y, ReadOnlySpan<float> x, Span<float> delta, float scale, int count)
+        where T : struct, ILanes<T>
+    {
+        int whole = count / T.Count * T.Count;
+        VectorMath.LossTerms<T>(loss, y, x, terms, delta, 0, whole, scale);
+        // The ragged tail runs the same maths one float at a time: the same bits as a full register would give.
+        VectorMath.LossTerms<Lane1>(loss, y, x, terms, delta, whole, count, scale);
+        return VectorMath.Sum<T>(terms) * scale;
     }
 }

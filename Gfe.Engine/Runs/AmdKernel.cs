@@ -1,9 +1,12 @@
+using Gfe.Engine.Kernels;
+using TorchSharp;
+
 namespace Gfe.Engine.Runs;
 
 /// <summary>
 /// Which code evaluates the decoder inside AMD trials (engine-spec §6 B5/B6). Both run the same algorithm with the same
-/// decisions rule for rule; they differ in float rounding (different summation orders in the products), so a solve
-/// may take a different number of accepted steps on a knife-edge, and in speed.
+/// decisions rule for rule (<see cref="Solvers.AmdStepRule"/>); they differ in float rounding (different summation
+/// orders in the products), so a solve may take a different number of accepted steps on a knife-edge, and in speed.
 /// </summary>
 public enum AmdKernel
 {
@@ -12,7 +15,35 @@ public enum AmdKernel
 
     /// <summary>
     /// The host <see cref="Kernels.DecoderKernel"/>: the decoder's weights snapshotted once per solve, the forward, the
-    /// loss and the backward to the latent in hand-vectorised float32 loops, no torch op and no allocation per trial.
+    /// loss and the backward to the latent in SIMD float32 loops, no torch op and no allocation per trial.
     /// </summary>
     Native,
+
+    /// <summary>The run setting's default: native where the run trains on the CPU, torch on a GPU; resolved when the
+    /// run's solver is made (<see cref="AmdKernels.Resolve"/>) and recorded in the run's result.</summary>
+    Auto,
+}
+
+/// <summary>How <see cref="AmdKernel.Auto"/> resolves, and what a run records about the kernel that ran.</summary>
+public static class AmdKernels
+{
+    /// <summary>
+    /// The kernel that runs for <paramref name="kernel"/> on this machine: auto is native when the run's device is the
+    /// CPU (no CUDA here: <see cref="Training.RunInputs.ChooseDevice"/> picks CUDA whenever it exists) and torch on a
+    /// GPU, where the host kernel would copy every solve to the host and lose to the GPU's GEMMs.
+    /// </summary>
+    public static AmdKernel Resolve(AmdKernel kernel) =>
+        kernel != AmdKernel.Auto ? kernel : torch.cuda.is_available() ? AmdKernel.Torch : AmdKernel.Native;
+
+    /// <summary>
+    /// What a run of <paramref name="config"/> on this machine records: the AMD kernel that ran ("torch" or "native";
+    /// empty for methods without AMD: the RK4 and Nesterov flows, simulate) and the SIMD path of the native kernel
+    /// (<see cref="SimdPaths.Name"/>; empty on the torch path).
+    /// </summary>
+    public static (string Kernel, string Simd) Ran(RunConfig config)
+    {
+        if (config.Method is not (RunMethod.GfeAmd or RunMethod.Ae)) return ("", "");
+        var kernel = Resolve(config.Amd.Kernel);
+        return kernel == AmdKernel.Native ? ("native", SimdPaths.Name(SimdPaths.Default)) : ("torch", "");
+    }
 }

@@ -53,6 +53,7 @@ public sealed record AmdOptions
     /// <summary>Which decoder passes a trial runs; no effect on the result, only on the cost.</summary>
     public AmdPasses Passes { get; init; } = AmdPasses.ReuseProbe;
 
-    /// <summary>Which code evaluates the decoder in the trials: torch ops or the host kernel (same algorithm).</summary>
+    /// <summary>Which code evaluates the decoder in the trials: torch ops or the host kernel (same algorithm). Torch
+    /// for a bare AmdOptions; a run's setting defaults to auto (<see cref="RunConfig.Amd"/>).</summary>
     public AmdKernel Kernel { get; init; } = AmdKernel.Torch;
 }

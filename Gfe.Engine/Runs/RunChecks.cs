@@ -40,9 +40,6 @@ public static class RunChecks
             return new(SettingNamedBy(flow, "flow.points"), flow);
         if (ModelSettings.LatentProblem(config.LatentDim) is { } latent) return new("latentDim", latent);
         if (ModelSettings.Problem(config, features) is { } model) return new("hidden", model);
-        // Until the native kernel takes any ModelShape it would solve the paper's model instead of the run's.
-        if (config.Amd.Kernel == AmdKernel.Native && !config.Model(features).Equals(Models.ModelShape.Paper))
-            return new("amd.kernel", "amd.kernel native runs only the paper's model (latentDim 20, hidden [150, 300, 600], elu, bce, 784 features); use amd.kernel torch");
         return null;
     }
 

@@ -31,7 +31,9 @@ public sealed record RunConfig
 
     public LatentInit Z0 { get; init; } = LatentInit.Uniform;
 
-    public AmdOptions Amd { get; init; } = new();
+    /// <summary>AMD settings; the kernel defaults to auto here (native on CPU, torch on GPU), while a bare
+    /// <see cref="AmdOptions"/> keeps the torch path (docs/engine.md, "AMD trial kernel").</summary>
+    public AmdOptions Amd { get; init; } = new() { Kernel = AmdKernel.Auto };
 
     /// <summary>RMSprop learning rate (engine-spec §4).</summary>
     public double LearningRate { get; init; } = 5e-4;

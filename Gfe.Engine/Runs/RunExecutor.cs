@@ -19,12 +19,15 @@ public static class RunExecutor
         RunConfig config, DatasetSplits? data, IProgress<RunProgress>? progress, CancellationToken cancel,
         ICheckpointStore? checkpoints = null)
     {
-        return config.Method switch
+        var result = config.Method switch
         {
             RunMethod.Simulate => Simulation.Run(config, progress, cancel, checkpoints),
             RunMethod.GfeAmd or RunMethod.Ae or RunMethod.GfeRk4 or RunMethod.GfeNesterov =>
                 TorchRun.Execute(config, data, progress, cancel, checkpoints),
             _ => throw new RunFailedException($"unknown run method {config.Method}"),
         };
+        // The kernel that ran, resolved by the same rule the run's AmdSolver used (amd.kernel auto depends on the machine).
+        var (kernel, simd) = AmdKernels.Ran(config);
+        return result with { AmdKernel = kernel, Simd = simd };
     }
 }

@@ -37,7 +37,7 @@ public static class RunParameters
         Int("amd.window", "AMD convergence window (monitored losses)", 2, c => c.Amd.Window, (c, v) => c with { Amd = c.Amd with { Window = v } }),
         Real("amd.tolerance", "AMD convergence threshold on the mean loss slope", c => c.Amd.Tolerance, (c, v) => c with { Amd = c.Amd with { Tolerance = v } }),
         Enum("amd.mode", "AMD acceptance: batch (reference: one t and dt shared by the batch) or per-sample (each image its own)", c => c.Amd.Mode, (c, v) => c with { Amd = c.Amd with { Mode = v } }),
-        Enum("amd.kernel", "AMD trial evaluation: torch (ops + autograd) or native (host SIMD kernel; same algorithm, different float rounding)", c => c.Amd.Kernel, (c, v) => c with { Amd = c.Amd with { Kernel = v } })
+        Enum("amd.kernel", "AMD trial evaluation: auto (native on CPU, torch on GPU), torch (ops + autograd) or native (host SIMD kernel; same algorithm, different float rounding); runs.csv records the kernel that ran", c => c.Amd.Kernel, (c, v) => c with { Amd = c.Amd with { Kernel = v } })
             with { OmittedFromKeyAt = "torch" },
         Real("amd.perSampleToleranceScale", "per-sample AMD: an image converges when |its loss slope| < amd.tolerance x this (1 = the original rule)", c => c.Amd.PerSampleToleranceScale, (c, v) => c with { Amd = c.Amd with { PerSampleToleranceScale = v } })
             with { OmittedFromKeyAt = "1" },

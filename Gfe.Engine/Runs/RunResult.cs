@@ -33,6 +33,12 @@ public sealed record RunResult
     /// <summary>The test loss during training, every evalEvery images; empty when evalEvery is 0.</summary>
     public IReadOnlyList<EvalPoint> EvalCurve { get; init; } = [];
 
+    /// <summary>The AMD kernel that ran (torch or native, amd.kernel's auto resolved); empty for methods without AMD.</summary>
+    public string AmdKernel { get; init; } = "";
+
+    /// <summary>The native kernel's SIMD path (avx512, avx2, neon, vector128, scalar); empty on the torch path.</summary>
+    public string Simd { get; init; } = "";
+
     /// <summary>Reconstructions of the first test images when the run asked for them, else null.</summary>
     public TestReconstructions? Reconstructions { get; init; }
 }

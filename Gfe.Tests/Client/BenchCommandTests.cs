@@ -30,6 +30,7 @@ public sealed class BenchCommandTests : IDisposable
         Assert.True(code == ExitCodes.Success, error);
         Assert.Contains("amd-per-sample", output);
         Assert.Contains("matmul GFLOP/s", output);
+        Assert.Contains($"SIMD path {Gfe.Engine.Kernels.SimdPaths.Name(Gfe.Engine.Kernels.SimdPaths.Default)}", output);
 
         var lines = File.ReadAllLines(csv);
         Assert.Equal(string.Join(",", SolverBenchmark.CsvColumns), lines[0]);
@@ -42,6 +43,34 @@ public sealed class BenchCommandTests : IDisposable
             Assert.All(numbers, v => Assert.True(v > 0 && double.IsFinite(v), $"{row[0]} B={row[1]}: {string.Join(",", row)}"));
             // tau 5 from dt 1 growing by 1.1: steps 1, 1.1, 1.21, 1.331, 1.4641 reach it; a rejection adds a trial.
             Assert.InRange(numbers[1], 5, 10);
+        }
+    }
+
+    /// <summary>--simd forces the native kernel's path: the header names it, and every path gives the same steps
+    /// (the same bits); an unknown path exits 2.</summary>
+    [Fact]
+    public void Simd_option_forces_the_path_and_refuses_unknown_ones()
+    {
+        try
+        {
+            var steps = new List<string>();
+            foreach (var path in new[] { "scalar", Gfe.Engine.Kernels.SimdPaths.Name(Gfe.Engine.Kernels.SimdPaths.Fastest) })
+            {
+                var csv = Path.Combine(directory, $"bench-{path}.csv");
+                var (code, output, error) = Invoke("bench", "--quick", "--tau", "5", "--batch-sizes", "3",
+                    "--solvers", "amd-batch-native", "--test-images", "3", "--simd", path, "--csv", csv);
+                Assert.True(code == ExitCodes.Success, error);
+                Assert.Contains($"SIMD path {path}", output);
+                steps.Add(File.ReadAllLines(csv)[1].Split(',')[3]);
+            }
+            Assert.Equal(steps[0], steps[1]);
+            var (bad, _, message) = Invoke("bench", "--quick", "--simd", "sse9");
+            Assert.Equal(ExitCodes.InvalidInput, bad);
+            Assert.Contains("unknown SIMD path", message);
+        }
+        finally
+        {
+            Gfe.Engine.Kernels.SimdPaths.Force(null);
         }
     }
 

@@ -41,7 +41,9 @@ public sealed class ResultsWriterTests : IDisposable
         TestSeconds: 3.25,
         Curve: [new CurveSample(16, 0.5, 0.9), new CurveSample(32, 1.0, 0.7)],
         DataProvenance: "mnist from local idx, sha256 abc",
-        Device: "cpu");
+        Device: "cpu",
+        AmdKernel: "native",
+        Simd: "avx2");
 
     static RunStatus Completed(string key, Dictionary<string, double> testLoss) =>
         new(key, RunState.Completed, "done", 1, 480, 0.25, "silo-a", null, Outcome(testLoss), null, null);
@@ -175,6 +177,8 @@ public sealed class ResultsWriterTests : IDisposable
         Assert.Equal(0.5, Parse(completed["trainAmd.rejectedPerSolve"]), 12);
         Assert.Equal("2", completed["trainAmd.forced"]);
         Assert.Equal("silo-a", completed["silo"]);
+        Assert.Equal("native", completed["amdKernelRan"]);
+        Assert.Equal("avx2", completed["simd"]);
         Assert.Equal("mnist from local idx, sha256 abc", completed["dataProvenance"]);
     }
 

@@ -73,6 +73,37 @@ public class AmdNativeKernelTests
         }
     }
 
+    /// <summary>
+    /// Every SIMD path this CPU runs (all four on x64 with AVX-512) solves bit for bit like the scalar path: the same
+    /// trials, losses, z* and statistics, in both modes, on a landscape that rejects and falls back.
+    /// </summary>
+    [Theory]
+    [InlineData(AmdMode.Batch)]
+    [InlineData(AmdMode.PerSample)]
+    public void Every_simd_path_solves_bit_for_bit_alike(AmdMode mode)
+    {
+        var options = new AmdOptions { Tau = 60, Tolerance = 1e-12, Kernel = AmdKernel.Native, Mode = mode };
+        using var problem = new Problem(3, sharpness: 3);
+        (AmdSolution Solution, List<AmdTrial> Trials) Solve(Gfe.Engine.Kernels.SimdPath path)
+        {
+            var trials = new List<AmdTrial>();
+            var solver = new AmdSolver(options, path);
+            Assert.Equal(path, solver.Simd);
+            return (solver.Solve(problem.Decoder, problem.Images, problem.Z0, trials.Add), trials);
+        }
+        var (scalar, scalarTrials) = Solve(Gfe.Engine.Kernels.SimdPath.Scalar);
+        Assert.Contains(scalarTrials, t => !t.Accepted);
+        foreach (var path in Gfe.Engine.Kernels.SimdPaths.Runnable)
+        {
+            var (other, otherTrials) = Solve(path);
+            Assert.Equal(scalar.Statistics, other.Statistics);
+            Assert.Equal(scalarTrials.Select(t => (t.Time, t.Dt, t.Accepted, t.Sample)), otherTrials.Select(t => (t.Time, t.Dt, t.Accepted, t.Sample)));
+            Assert.Equal(scalarTrials.SelectMany(t => t.LossAfter.Concat(t.GradientNormsSquared)).Select(BitConverter.SingleToInt32Bits),
+                otherTrials.SelectMany(t => t.LossAfter.Concat(t.GradientNormsSquared)).Select(BitConverter.SingleToInt32Bits));
+            Assert.True(scalar.Latent.Equals(other.Latent), $"z* of {Gfe.Engine.Kernels.SimdPaths.Name(path)} differs from scalar");
+        }
+    }
+
     /// <summary>Rejections and fallbacks: every decision in the native trace follows the reference's test.</summary>
     [Fact]
     public void Curved_landscape_backtracks_and_falls_back_by_the_reference_rules()
@@ -182,18 +213,36 @@ public class AmdNativeKernelTests
         Assert.Throws<ArgumentException>(() => solver.Solve(problem.Decoder, problem.Images, z0));
     }
 
+    /// <summary>
+    /// The setting defaults to auto, which computes something else than the torch path the old keys name, so auto is
+    /// in the key; torch, the old default, is still left out, so a config that sets amd.kernel: torch keeps the key
+    /// (and the stored result) it had before the setting existed.
+    /// </summary>
     [Fact]
-    public void Kernel_setting_parses_and_its_default_leaves_run_keys_unchanged()
+    public void Kernel_setting_defaults_to_auto_and_torch_keeps_the_old_run_keys()
     {
         var native = RunParameters.Apply(new RunConfig(), "amd.kernel", "native");
         Assert.Equal(AmdKernel.Native, native.Amd.Kernel);
-        Assert.Equal(AmdKernel.Torch, new RunConfig().Amd.Kernel);
+        Assert.Equal(AmdKernel.Auto, new RunConfig().Amd.Kernel);
+        Assert.Equal(AmdKernel.Auto, RunParameters.Apply(native, "amd.kernel", "auto").Amd.Kernel);
+        Assert.Equal("auto", RunParameters.Find("amd.kernel")!.Format(new RunConfig()));
+        Assert.Contains(KeyValuePair.Create("amd.kernel", "auto"), RunParameters.ToKeyList(new RunConfig()));
+        Assert.NotEqual(RunKey.For(new RunConfig()), RunKey.For(new RunConfig { Amd = new AmdOptions { Kernel = AmdKernel.Torch } }));
+        // What auto resolves to here (no CUDA in the tests' machines) and what a run records.
+        Assert.Equal(torch.cuda.is_available() ? AmdKernel.Torch : AmdKernel.Native, AmdKernels.Resolve(AmdKernel.Auto));
+        Assert.Equal(AmdKernel.Torch, AmdKernels.Resolve(AmdKernel.Torch));
+        Assert.Equal(AmdKernels.Resolve(AmdKernel.Auto), new AmdSolver(new AmdOptions { Kernel = AmdKernel.Auto }).Kernel);
+        Assert.Equal(("", ""), AmdKernels.Ran(new RunConfig { Method = RunMethod.GfeRk4 }));
+        Assert.Equal(("torch", ""), AmdKernels.Ran(new RunConfig { Amd = new AmdOptions { Kernel = AmdKernel.Torch } }));
+        var (ran, simd) = AmdKernels.Ran(new RunConfig { Method = RunMethod.Ae, Amd = new AmdOptions { Kernel = AmdKernel.Native } });
+        Assert.Equal("native", ran);
+        Assert.NotNull(Gfe.Engine.Kernels.SimdPaths.Parse(simd));
         Assert.Throws<RunConfigException>(() => RunParameters.Apply(new RunConfig(), "amd.kernel", "cuda"));
         Assert.Equal(0.0625, RunParameters.Apply(new RunConfig(), "amd.perSampleToleranceScale", "0.0625").Amd.PerSampleToleranceScale);
         Assert.Equal("1", RunParameters.Find("amd.perSampleToleranceScale")!.Format(new RunConfig()));
 
         // The key as it was computed before amd.kernel, amd.perSampleToleranceScale and runsOn existed: every other setting, in order.
-        foreach (var config in new[] { new RunConfig(), new RunConfig { Seed = 4, Amd = new AmdOptions { Tau = 300 } } })
+        foreach (var config in new[] { new RunConfig { Amd = new AmdOptions() }, new RunConfig { Seed = 4, Amd = new AmdOptions { Tau = 300 } } })
         {
             var canonical = string.Join("\n", RunParameters.ToList(config)
                 .Where(kv => !RunDeviceSettingTests.SettingsNewerThanKeys.Contains(kv.Key))

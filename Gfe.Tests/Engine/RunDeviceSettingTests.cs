@@ -14,6 +14,7 @@ public sealed class RunDeviceSettingTests
         var config = RunParameters.FromDictionary(new Dictionary<string, string>
         {
             ["method"] = "ae", ["trainSize"] = "960", ["seed"] = "3", ["lr"] = "0.01",
+            ["amd.kernel"] = "torch",   // the computation keys named before amd.kernel existed (its default is now auto)
         });
 
         Assert.Equal(KeyWithoutDeviceSetting(config), RunKey.For(config));
@@ -45,17 +46,22 @@ public sealed class RunDeviceSettingTests
     internal static readonly string[] SettingsNewerThanKeys = ["amd.kernel", "amd.perSampleToleranceScale", "runsOn", "latentDim", "hidden", "activation", "loss"];
 
     /// <summary>The key that the quick sweep's GFE-amd MNIST run had when results were first written
-    /// (results/quick/runs.csv of 24 Nov 2026): settings added since must not change it.</summary>
+    /// (results/quick/runs.csv of 24 Nov 2026), on the torch AMD kernel that computed them: settings added since must
+    /// not change it. Since amd.kernel defaults to auto (native on CPU), that computation is amd.kernel: torch, and the
+    /// default config, which now computes something else, has a key of its own.</summary>
     [Fact]
     public void The_quick_sweeps_run_keeps_its_first_key()
     {
-        var config = RunParameters.FromDictionary(new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["method"] = "gfe-amd", ["dataset"] = "mnist", ["trainSize"] = "480", ["seed"] = "0",
             ["testSize"] = "1000", ["batchSize"] = "16", ["testBatchSize"] = "16",
-        });
+        };
+        var onAuto = RunParameters.FromDictionary(settings);
+        settings["amd.kernel"] = "torch";
 
-        Assert.Equal("gfe-amd.mnist.n480.s0.9af0d0f0c0", RunKey.For(config));
+        Assert.Equal("gfe-amd.mnist.n480.s0.9af0d0f0c0", RunKey.For(RunParameters.FromDictionary(settings)));
+        Assert.NotEqual("gfe-amd.mnist.n480.s0.9af0d0f0c0", RunKey.For(onAuto));
     }
 
     static string KeyWithoutDeviceSetting(RunConfig config)

@@ -56,6 +56,7 @@ public class RunExecutorTests
         Assert.Equal(12, result.TestImages);
         Assert.Equal("cpu", result.Device);
         Assert.Equal("synthetic test images", result.DataProvenance);
+        Assert.Equal(("torch", ""), (result.AmdKernel, result.Simd));   // this config's AmdOptions keep the torch path
         // 60 images in batches of 8: 7 full batches and a partial one; 3 test batches of 5, 5, 2.
         Assert.Equal(8, result.TrainAmd.Solves);
         Assert.Equal(3, result.TestAmd.Solves);
@@ -69,6 +70,20 @@ public class RunExecutorTests
         Assert.Equal(1.0, progress.Last(p => p.Phase == "train").Fraction);
         Assert.Equal("test", progress[^1].Phase);
         Assert.Equal(1.0, progress[^1].Fraction);
+    }
+
+    /// <summary>amd.kernel auto (the setting's default) runs the native kernel on a CPU, and the result says so.</summary>
+    [Fact]
+    public void Auto_kernel_runs_native_on_the_cpu_and_records_it()
+    {
+        var config = Config(RunMethod.GfeAmd) with { TrainSize = 16, Amd = new AmdOptions { Tau = 50, Kernel = AmdKernel.Auto } };
+        var result = Execute(config);
+        var native = Execute(config with { Amd = config.Amd with { Kernel = AmdKernel.Native } });
+
+        Assert.Equal("native", result.AmdKernel);
+        Assert.NotNull(Gfe.Engine.Kernels.SimdPaths.Parse(result.Simd));
+        Assert.Equal(native.TestLoss[Evaluations.GfeAmd], result.TestLoss[Evaluations.GfeAmd]);
+        Assert.Equal(native.TrainAmd, result.TrainAmd);
     }
 
     [Fact]
