@@ -15,4 +15,8 @@ public sealed record RunParameter(
     /// so that configs which keep it keep the key they had before the setting existed. Null: always in the key.
     /// </summary>
     public string? OmittedFromKeyAt { get; init; }
+
+    /// <summary>The kind of value the setting takes (which search distributions fit it); text unless its table
+    /// entry says otherwise.</summary>
+    public SettingKind Kind { get; init; } = SettingKind.Text;
 }

@@ -104,7 +104,7 @@ public static class RunParameters
             if (n < min)
                 throw new RunConfigException(name, $"'{name}' must be at least {min}, not {n}");
             return set(c, n);
-        });
+        }) { Kind = SettingKind.Integer };
 
     static RunParameter Real(string name, string description, Func<RunConfig, double> get, Func<RunConfig, double, RunConfig> set) =>
         new(name, description, c => get(c).ToString("R", Invariant), (c, v) =>
@@ -114,11 +114,12 @@ public static class RunParameters
             if (x <= 0)
                 throw new RunConfigException(name, $"'{name}' must be positive, not {v}");
             return set(c, x);
-        });
+        }) { Kind = SettingKind.Real };
 
     static RunParameter Bool(string name, string description, Func<RunConfig, bool> get, Func<RunConfig, bool, RunConfig> set) =>
         new(name, description, c => get(c) ? "true" : "false", (c, v) =>
-            bool.TryParse(v, out var b) ? set(c, b) : throw new RunConfigException(name, $"'{name}' must be true or false, not '{v}'"));
+            bool.TryParse(v, out var b) ? set(c, b) : throw new RunConfigException(name, $"'{name}' must be true or false, not '{v}'"))
+        { Kind = SettingKind.Boolean };
 
     static RunParameter Enum<T>(string name, string description, Func<RunConfig, T> get, Func<RunConfig, T, RunConfig> set)
         where T : struct, System.Enum =>
@@ -129,7 +130,7 @@ public static class RunParameters
                 throw new RunConfigException(name,
                     $"'{name}' must be one of {string.Join(", ", System.Enum.GetValues<T>().Select(EnumText))}, not '{v}'");
             return set(c, match[0]);
-        });
+        }) { Kind = SettingKind.Enum };
 
     /// <summary>GfeAmd -> gfe-amd: enum names in sweep files are lower-case with dashes between words.</summary>
     static string EnumText<T>(T value) where T : struct, System.Enum
