@@ -25,10 +25,12 @@ public static class ResultsReport
         ResultsWriter.WriteTableMarkdown(Path.Combine(directory, ResultsWriter.TableMarkdownFile), name, description ?? "", pivot);
         ResultsWriter.WriteTableCsv(Path.Combine(directory, ResultsWriter.TableCsvFile), pivot);
         var figures = CurveFigures.Write(Path.Combine(directory, CurveFigures.Folder), runs, curves).ToList();
+        var analysis = SearchAnalysis.Build(runs);
+        figures.AddRange(SearchReportWriter.Write(directory, name, analysis));
         var reconstructions = Path.Combine(directory, ResultsWriter.ReconstructionsFile);
         if (File.Exists(reconstructions))
             figures.AddRange(ReconstructionFigures.Write(Path.Combine(directory, ResultsWriter.ReconstructionsFolder), runs, ReconstructionsCsv.Read(reconstructions)));
-        return new WrittenReport(pivot, figures);
+        return new WrittenReport(pivot, figures) { Analysis = analysis };
     }
 
     /// <summary>The sweep's name and description from manifest.json; the folder's name when there is none.</summary>

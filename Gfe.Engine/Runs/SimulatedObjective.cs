@@ -8,9 +8,11 @@ namespace Gfe.Engine.Runs;
 /// <c>d = log10(lr/1e-3)^2 + 0.25 log2(batchSize/32)^2 + 10 (rmsAlpha - 0.95)^2</c> is zero at the optimum
 /// (lr 1e-3, batchSize 32, rmsAlpha 0.95) and the noise is Gaussian with standard deviation <see cref="NoiseStd"/>,
 /// seeded by the run's seed and its other settings: replicates of a configuration differ, a run repeats exactly.
-/// During training the curve approaches the final loss as <c>final + Gap / (1 + k n / Scale)</c> after n images, with
-/// a speed <c>k = sqrt(lr/1e-3)</c> (clamped to [0.1, 10]): a too-large learning rate looks good early and ends
-/// worse, so early-stopping rules meet crossing curves as they do in real training.
+/// During training the curve falls from <c>final + Gap</c> at 0 images to exactly <c>final</c> after the run's N
+/// training images, as <c>final + Gap (g(n) - g(N)) / (1 - g(N))</c> with <c>g(n) = 1 / (1 + k n / Scale)</c> and a
+/// speed <c>k = (lr/1e-3)^(1/4)</c> (clamped to [0.1, 10]): a too-large learning rate looks better early and ends
+/// worse, so early-stopping rules meet crossing curves as in real training, while the final loss keeps its known
+/// optimum.
 /// </para>
 /// </summary>
 public static class SimulatedObjective
@@ -43,8 +45,10 @@ public static class SimulatedObjective
     /// <summary>The test loss after <paramref name="imagesSeen"/> training images.</summary>
     public static double LossAt(RunConfig config, long imagesSeen)
     {
-        double speed = Math.Clamp(Math.Sqrt(config.LearningRate / OptimalLearningRate), 0.1, 10);
-        return FinalLoss(config) + Gap / (1 + speed * imagesSeen / Scale);
+        double speed = Math.Clamp(Math.Pow(config.LearningRate / OptimalLearningRate, 0.25), 0.1, 10);
+        double G(double n) => 1 / (1 + speed * n / Scale);
+        double end = G(TrainImages(config));
+        return FinalLoss(config) + Gap * (G(imagesSeen) - end) / (1 - end);
     }
 
     /// <summary>Training images of the whole run: trainSize x epochs (a train size of 0, the whole split, counts as
