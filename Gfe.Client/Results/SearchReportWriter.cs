@@ -149,7 +149,9 @@ public static class SearchReportWriter
                 var scatter = plot.Add.Scatter(xs, ys, color);
                 scatter.LegendText = line.Key;
             }
-            ReportFigure.LogBottomAxis(plot);
+            // A tick at each train size of the sweep: sizes are few and chosen, and a decade grid may show none.
+            var sizes = dataset.Select(p => p.TrainSize == 0 ? whole : p.TrainSize).Distinct().Order().ToList();
+            plot.Axes.Bottom.SetTicks([.. sizes.Select(n => Math.Log10(n))], [.. sizes.Select(n => n.ToString("#,0", Invariant))]);
             plot.ShowLegend();
             yield return ReportFigure.Save(plot, folder, $"{dataset.Key}.data-efficiency.png");
         }
@@ -169,17 +171,20 @@ public static class SearchReportWriter
             bool log = values.All(v => v > 0) && values.Max()!.Value / values.Min()!.Value > 10;
             var plot = ReportFigure.Create($"search: test loss against {setting}", setting, "test loss (per image, mean over replicates)");
             int colour = 0;
+            // Losses at different datasets or train sizes are not comparable: one colour per evaluation and group.
+            var groups = configurations.Select(c => (c.Setting("dataset"), c.Setting("trainSize"))).Distinct().ToList();
             foreach (var evaluation in analysis.Evaluations)
+            foreach (var (dataset, trainSize) in groups)
             {
                 var points = configurations
-                    .Select((c, i) => (X: values[i]!.Value, Loss: c.Summary(evaluation)))
-                    .Where(p => p.Loss is not null)
+                    .Select((c, i) => (X: values[i]!.Value, Loss: c.Summary(evaluation), Group: (c.Setting("dataset"), c.Setting("trainSize"))))
+                    .Where(p => p.Loss is not null && p.Group == (dataset, trainSize))
                     .ToList();
                 if (points.Count == 0) continue;
                 double[] xs = [.. points.Select(p => log ? Math.Log10(p.X) : p.X)];
                 double[] ys = [.. points.Select(p => p.Loss!.Mean)];
                 var scatter = plot.Add.ScatterPoints(xs, ys, plot.Add.Palette.GetColor(colour++));
-                scatter.LegendText = evaluation;
+                scatter.LegendText = groups.Count == 1 ? evaluation : $"{evaluation}, {dataset} n={trainSize}";
             }
             if (log) ReportFigure.LogBottomAxis(plot);
             plot.ShowLegend();
