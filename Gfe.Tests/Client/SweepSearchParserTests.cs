@@ -1,5 +1,6 @@
 using Gfe.Client.Sweeps;
 using Gfe.Engine.Runs;
+using Gfe.Engine.Search;
 using Xunit;
 
 namespace Gfe.Tests.Client;

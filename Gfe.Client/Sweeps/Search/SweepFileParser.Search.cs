@@ -1,5 +1,6 @@
 using System.Globalization;
 using Gfe.Engine.Runs;
+using Gfe.Engine.Search;
 using YamlDotNet.RepresentationModel;
 
 namespace Gfe.Client.Sweeps;

@@ -1,3 +1,5 @@
+using Gfe.Engine.Search;
+
 namespace Gfe.Client.Sweeps;
 
 /// <summary>
@@ -23,18 +25,6 @@ public sealed record SweepSearch(
 public sealed record SweepBudget(int? MaxRuns, double? MaxHours, long? MaxTrainImages)
 {
     public static SweepBudget None { get; } = new(null, null, null);
-}
-
-/// <summary>The early-stopping rule of a sweep.</summary>
-public enum EarlyStopRule
-{
-    /// <summary>Asynchronous successive halving: at each rung a configuration continues only if its replicate-mean
-    /// metric is among the best 1/reduction of the configurations that reached the rung.</summary>
-    Asha,
-
-    /// <summary>The median rule: at each rung a configuration continues only if its replicate-mean metric is no worse
-    /// than the median of the configurations that reached the rung.</summary>
-    Median,
 }
 
 /// <summary>
