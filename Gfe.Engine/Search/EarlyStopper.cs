@@ -24,6 +24,21 @@ public sealed class EarlyStopper
         this.reduction = reduction;
     }
 
+    /// <summary>
+    /// The training images at which the rungs lie, the last one the end of training (<paramref name="fullImages"/>).
+    /// ASHA spaces them geometrically, as successive halving does: rung k at firstRung x reduction^(k-1). The median
+    /// rule spaces them evenly: rung k at k x firstRung.
+    /// </summary>
+    public static IReadOnlyList<long> RungImages(EarlyStopRule rule, long firstRung, int reduction, long fullImages)
+    {
+        if (firstRung < 1 || fullImages < 1) throw new ArgumentOutOfRangeException(nameof(firstRung), "rungs and full training need at least one image");
+        var rungs = new List<long>();
+        for (long images = firstRung; images < fullImages; images = rule == EarlyStopRule.Asha ? images * reduction : images + firstRung)
+            rungs.Add(images);
+        rungs.Add(fullImages);
+        return rungs;
+    }
+
     /// <summary>Records that <paramref name="configuration"/> reached <paramref name="rung"/> (from 1) with this
     /// replicate-mean metric. Recording the same rung twice keeps the first value: a decision is never taken twice.</summary>
     public void Record(string configuration, int rung, double metric)

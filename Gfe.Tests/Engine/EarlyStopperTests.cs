@@ -74,4 +74,13 @@ public sealed class EarlyStopperTests
         Assert.Null(median.NextPromotion(2));
         Assert.False(median.Continues("B", 1));
     }
+
+    [Fact]
+    public void Asha_rungs_grow_by_the_reduction_and_median_rungs_are_even_both_ending_with_full_training()
+    {
+        Assert.Equal([300L, 900, 2700], EarlyStopper.RungImages(EarlyStopRule.Asha, 300, 3, 2700));
+        Assert.Equal([300L, 900, 2000], EarlyStopper.RungImages(EarlyStopRule.Asha, 300, 3, 2000));
+        Assert.Equal([300L, 600, 900, 1000], EarlyStopper.RungImages(EarlyStopRule.Median, 300, 3, 1000));
+        Assert.Equal([500L], EarlyStopper.RungImages(EarlyStopRule.Asha, 800, 3, 500));
+    }
 }
