@@ -101,7 +101,7 @@ static class SearchBenchFigures
                 f.LegendText = "every trial in full";
             }
         }
-        asha.ShowLegend();
+        asha.ShowLegend(ScottPlot.Alignment.UpperRight);
         yield return ReportFigure.Save(asha, folder, "search-asha.png");
     }
 }

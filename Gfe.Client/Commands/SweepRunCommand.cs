@@ -111,7 +111,7 @@ public static class SweepRunCommand
 
         try
         {
-            var runner = new SweepRunner(host.Services.GetRequiredService<IGrainFactory>());
+            var runner = new SweepRunner(host.Services.GetRequiredService<IGrainFactory>()) { Budget = sweep.Search.Budget };
             var outcome = request.Quiet ? await runner.RunAsync(sweep.Runs, null, cancel)
                 : terminal.Interactive ? await LiveSweepView.ShowAsync(terminal.Out, sweep.Name, report => runner.RunAsync(sweep.Runs, report, cancel))
                 : await runner.RunAsync(sweep.Runs, new PlainSweepView(terminal.Output).Report, cancel);
