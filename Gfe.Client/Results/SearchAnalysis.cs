@@ -7,6 +7,11 @@ public sealed record RankedConfiguration(string Evaluation, int Rank, SampleSumm
 /// replicate mean), its summary, and its loss by seed (for the paired comparison).</summary>
 public sealed record EfficiencyPoint(string Dataset, string Evaluation, int TrainSize, SampleSummary Loss, Configuration Configuration, IReadOnlyDictionary<string, double> LossBySeed);
 
+/// <summary>The train size at which an evaluation's data-efficiency curve (best configuration per size) first reaches
+/// <see cref="Target"/>: interpolated linearly in log(train size) between the two sizes around the crossing;
+/// <see cref="AtMost"/> when even the smallest size reaches it (the size is then an upper bound).</summary>
+public sealed record ImagesToReach(string Dataset, double Target, string Evaluation, double TrainSize, bool AtMost);
+
 /// <summary>Evaluation <see cref="A"/> minus evaluation <see cref="B"/> at one dataset and train size, paired by seed.</summary>
 public sealed record PairedComparison(string Dataset, int TrainSize, string A, string B, IReadOnlyList<string> Seeds, PairedTest Test);
 
@@ -23,6 +28,10 @@ public sealed record SearchAnalysis(
     IReadOnlyList<EfficiencyPoint> Efficiency,
     IReadOnlyList<PairedComparison> Paired)
 {
+    /// <summary>Per dataset with more than one train size: the train size each evaluation needs to reach the loss
+    /// that every evaluation reaches somewhere (the highest of their lowest mean losses).</summary>
+    public IReadOnlyList<ImagesToReach> ToReach { get; init; } = [];
+
     public const int DefaultTop = 5;
 
     /// <summary>Settings that are not tuned: they name what is compared or what a cell averages over.</summary>
@@ -72,7 +81,36 @@ public sealed record SearchAnalysis(
                 }
         }
 
-        return new SearchAnalysis(configurations, evaluations, varying, best, efficiency, paired);
+        return new SearchAnalysis(configurations, evaluations, varying, best, efficiency, paired) { ToReach = Reach(efficiency) };
+    }
+
+    static List<ImagesToReach> Reach(IReadOnlyList<EfficiencyPoint> efficiency)
+    {
+        var reach = new List<ImagesToReach>();
+        foreach (var dataset in efficiency.GroupBy(p => p.Dataset))
+        {
+            // Train size 0 (the whole split) has no place on a size axis here.
+            var curves = dataset.Where(p => p.TrainSize > 0).GroupBy(p => p.Evaluation)
+                .Select(g => g.OrderBy(p => p.TrainSize).ToList())
+                .Where(c => c.Count > 1)
+                .ToList();
+            if (curves.Count == 0) continue;
+            double target = curves.Max(c => c.Min(p => p.Loss.Mean));
+            foreach (var curve in curves)
+            {
+                int first = curve.FindIndex(p => p.Loss.Mean <= target);
+                if (first == 0)
+                {
+                    reach.Add(new ImagesToReach(dataset.Key, target, curve[0].Evaluation, curve[0].TrainSize, AtMost: true));
+                    continue;
+                }
+                var (above, below) = (curve[first - 1], curve[first]);
+                double t = (above.Loss.Mean - target) / (above.Loss.Mean - below.Loss.Mean);
+                double log = Math.Log10(above.TrainSize) + t * (Math.Log10(below.TrainSize) - Math.Log10(above.TrainSize));
+                reach.Add(new ImagesToReach(dataset.Key, target, curve[0].Evaluation, Math.Pow(10, log), AtMost: false));
+            }
+        }
+        return reach;
     }
 
     /// <summary>The tuned settings that vary: what the search scatter plots show.</summary>

@@ -60,6 +60,13 @@ public static class SearchReportWriter
                 Table(text, ["trainSize", .. evaluations],
                     dataset.GroupBy(p => p.TrainSize).OrderBy(g => g.Key).Select(size => (IReadOnlyList<string>)
                         [Size(size.Key), .. evaluations.Select(e => size.FirstOrDefault(p => p.Evaluation == e)?.Loss.Text() ?? "")]));
+                var reach = analysis.ToReach.Where(r => r.Dataset == dataset.Key).ToList();
+                if (reach.Count > 0)
+                {
+                    text.Append($"Training images to reach test loss {reach[0].Target.ToString("F4", Invariant)} (the lowest loss every evaluation reaches; interpolated in log train size):\n\n");
+                    Table(text, ["evaluation", "training images"],
+                        reach.Select(r => (IReadOnlyList<string>)[r.Evaluation, (r.AtMost ? "<= " : "") + r.TrainSize.ToString("#,0", Invariant)]));
+                }
                 text.Append($"Figure: plots/{dataset.Key}.data-efficiency.png\n\n");
             }
         }

@@ -107,6 +107,14 @@ public sealed class SearchReportTests : IDisposable
         Assert.Equal("0.001", gfe480.Configuration.Setting("lr"));
         Assert.Equal(0.24, gfe480.Loss.Mean, 12);
 
+        // Loss every evaluation reaches: max(AE 0.21, GFE-amd 0.14, Mixed 0.23) = 0.23. AE: 0.31 at 480, 0.21 at 4800,
+        // 0.8 of the way in log size; GFE-amd: 0.24 -> 0.14, 0.1 of the way; Mixed: reaches it at 4800.
+        Assert.All(analysis.ToReach, r => Assert.Equal(0.23, r.Target, 12));
+        Assert.Equal(Math.Pow(10, Math.Log10(480) + 0.8), analysis.ToReach.Single(r => r.Evaluation == "AE").TrainSize, 6);
+        Assert.Equal(Math.Pow(10, Math.Log10(480) + 0.1), analysis.ToReach.Single(r => r.Evaluation == "GFE-amd").TrainSize, 6);
+        Assert.Equal(4800, analysis.ToReach.Single(r => r.Evaluation == "Mixed").TrainSize, 6);
+        Assert.DoesNotContain(analysis.ToReach, r => r.AtMost);
+
         // GFE-amd - AE at 480: d = -0.05, -0.07, -0.09: mean -0.07, sd 0.02.
         var paired = analysis.Paired.Single(p => p.TrainSize == 480 && p.A == "GFE-amd" && p.B == "AE");
         Assert.Equal(["0", "1", "2"], paired.Seeds);
@@ -140,6 +148,9 @@ public sealed class SearchReportTests : IDisposable
         Assert.Contains("| 1 | 0.2100 ± 0.0248 (n=3) | ae | 4800 | 0.001 |", report);
         Assert.Contains("| 480 | 0.3100 ± 0.0248 (n=3) | 0.2400 ± 0.0248 (n=3) | 0.3300 ± 0.0248 (n=3) |", report);
         Assert.Contains("| mnist | 480 | GFE-amd - AE | -0.0700 ± 0.0497 (n=3) |", report);
+        Assert.Contains("Training images to reach test loss 0.2300", report);
+        Assert.Contains("| AE | 3,029 |", report);
+        Assert.Contains("| GFE-amd | 604 |", report);
 
         Assert.Contains(figures, f => f.EndsWith("mnist.data-efficiency.png", StringComparison.Ordinal));
         Assert.Contains(figures, f => f.EndsWith("search.lr.png", StringComparison.Ordinal));
