@@ -5,7 +5,8 @@ namespace Gfe.Client.Results;
 /// <summary>
 /// The report of a results folder, made from its runs.csv, curves.csv and (when present) reconstructions.csv only (no
 /// cluster needed, so a folder copied from elsewhere works too): table.md and table.csv (the pivot), the curves in
-/// plots/ and the reconstruction pictures in reconstructions/. <c>gfe sweep run</c> ends
+/// plots/ and the reconstruction pictures in reconstructions/, the search report (report.md and its CSV files and
+/// figures), and report.html, all of it on one self-contained page. <c>gfe sweep run</c> ends
 /// with it and <c>gfe report</c> redoes it.
 /// </summary>
 public static class ResultsReport
@@ -30,6 +31,8 @@ public static class ResultsReport
         var reconstructions = Path.Combine(directory, ResultsWriter.ReconstructionsFile);
         if (File.Exists(reconstructions))
             figures.AddRange(ReconstructionFigures.Write(Path.Combine(directory, ResultsWriter.ReconstructionsFolder), runs, ReconstructionsCsv.Read(reconstructions)));
+        // Last: the page inlines every table and figure written above.
+        HtmlReport.Write(directory, name);
         return new WrittenReport(pivot, figures) { Analysis = analysis };
     }
 
