@@ -32,13 +32,13 @@ public sealed partial class SweepFileParser
         return true;
     }
 
-    /// <summary>A grid value as the settings table reads it: a scalar as written; a list of scalars (e.g. hidden
-    /// widths) as its items joined by commas.</summary>
+    /// <summary>A grid or choice value as the settings table reads it: a scalar as written; a list of scalars (the
+    /// value of a list setting such as hidden widths) as the canonical list text, e.g. "[150, 300]".</summary>
     string? AxisValue(YamlNode item, string where)
     {
         if (item is YamlScalarNode scalar) return scalar.Value ?? "";
         if (item is YamlSequenceNode list && list.Children.All(c => c is YamlScalarNode))
-            return string.Join(",", list.Children.Select(c => ((YamlScalarNode)c).Value));
+            return "[" + string.Join(", ", list.Children.Select(c => ((YamlScalarNode)c).Value)) + "]";
         Error(item, where, "expected a single value or a list of values");
         return null;
     }
