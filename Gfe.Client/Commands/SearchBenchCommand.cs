@@ -85,6 +85,7 @@ static class SearchBenchFigures
     {
         var regret = ReportFigure.Create("random search: regret of the best trial per sweep seed", "sweep seed", "expected test loss above the optimum");
         regret.Add.Bars(results.Select(r => r.Regret).ToArray());
+        regret.Axes.Bottom.SetTicks([.. results.Select((_, i) => (double)i)], [.. results.Select(r => r.Seed.ToString(CultureInfo.InvariantCulture))]);
         yield return ReportFigure.Save(regret, folder, "search-random-regret.png");
 
         var asha = ReportFigure.Create("ASHA against full training: best complete configuration so far", "training images spent (all replicates)", "replicate-mean test loss of the best so far");
