@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the test suite uses beyond the .NET SDK: redis-server, for the tests of Redis clustering and storage
-# (they are skipped, with the reason, where it is missing), and the DejaVu fonts that the figures' text is drawn with.
+# (they are skipped, with the reason, where it is missing), the DejaVu fonts that the figures' text is drawn with, and
+# Chromium, which renders report.html headless in its test (skipped where it is missing).
 # Needs root, or sudo without a password; does nothing when everything is already installed.
 set -euo pipefail
 packages=()
 command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
 [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || packages+=(fonts-dejavu-core)
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 if [[ ${#packages[@]} -eq 0 ]]; then
   exit 0
 fi

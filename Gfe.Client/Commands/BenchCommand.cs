@@ -87,6 +87,7 @@ public static class BenchCommand
                      training, trainSize, sideBySide, memorySteps, quality, simd })
             command.Options.Add(option);
         command.Subcommands.Add(SchedulerBenchCommand.Create(terminal));
+        command.Subcommands.Add(SearchBenchCommand.Create(terminal));
 
         command.SetAction((parse, cancel) =>
         {

@@ -67,6 +67,8 @@ public static class SweepRunCommand
         {
             terminal.Output.WriteLine($"sweep {sweep.Name}: {sweep.Runs.Count} runs on {(local ? "a local silo" : $"the cluster at {address}")}; results in {resultsDirectory}");
             foreach (var note in sweep.DuplicateNotes) terminal.Output.WriteLine($"note: {note}");
+            if (sweep.Search.EarlyStop is not null)
+                terminal.Output.WriteLine("note: earlyStop is read and checked, but gfe sweep run does not stop runs early yet: every run trains in full (gfe bench search replays the rule)");
         }
 
         if (local)
@@ -111,7 +113,7 @@ public static class SweepRunCommand
 
         try
         {
-            var runner = new SweepRunner(host.Services.GetRequiredService<IGrainFactory>());
+            var runner = new SweepRunner(host.Services.GetRequiredService<IGrainFactory>()) { Budget = sweep.Search.Budget };
             var outcome = request.Quiet ? await runner.RunAsync(sweep.Runs, null, cancel)
                 : terminal.Interactive ? await LiveSweepView.ShowAsync(terminal.Out, sweep.Name, report => runner.RunAsync(sweep.Runs, report, cancel))
                 : await runner.RunAsync(sweep.Runs, new PlainSweepView(terminal.Output).Report, cancel);
@@ -160,8 +162,23 @@ public static class SweepRunCommand
             terminal.Out.Write(table);
             terminal.Out.WriteLine();
         }
+        if (sweep.Search.IsSampled || sweep.Search.Replicates.Count > 0)
+            SummariseSearch(SearchAnalysis.Build(outcome.Runs.Select(RunRow.From)), terminal);
         var completed = outcome.Runs.Count(r => r.Status.State == RunState.Completed);
         terminal.Output.WriteLine($"{completed}/{outcome.Runs.Count} runs completed, {failed.Count} failed; results in {resultsDirectory}");
+    }
+
+    /// <summary>The head of report.md: the best three configurations per evaluation and the paired tests.</summary>
+    static void SummariseSearch(SearchAnalysis analysis, Terminal terminal)
+    {
+        var shown = analysis.VaryingSettings.Where(s => s != "method").ToList();
+        foreach (var best in analysis.Best.Where(b => b.Rank <= 3))
+            terminal.Output.WriteLine($"best {best.Evaluation} #{best.Rank}: {best.Loss.Text()} {best.Configuration.Setting("method")} " +
+                                      string.Join(" ", shown.Select(name => $"{name}={best.Configuration.Setting(name)}")));
+        foreach (var paired in analysis.Paired)
+            terminal.Output.WriteLine($"{paired.Dataset} n={paired.TrainSize}: {paired.A} - {paired.B} = {paired.Test.Difference.Text()}, " +
+                                      $"paired t p={paired.Test.TPValue?.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) ?? "-"}, " +
+                                      $"Wilcoxon p={paired.Test.WilcoxonPValue?.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) ?? "-"}");
     }
 
     static async Task StopAsync(IHost host)

@@ -19,5 +19,8 @@ public static class ChartFont
     static readonly Lazy<SKTypeface> Loaded = new(() =>
         FontFiles.Where(File.Exists).Select(SKTypeface.FromFile).FirstOrDefault(t => t is not null) ?? SKTypeface.Default);
 
+    /// <summary>The first of the font files that exists, or null (for ScottPlot figures, which load fonts by path).</summary>
+    public static string? FontFile => FontFiles.FirstOrDefault(File.Exists);
+
     public static SKTypeface Typeface => Loaded.Value;
 }

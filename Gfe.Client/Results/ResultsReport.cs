@@ -5,7 +5,8 @@ namespace Gfe.Client.Results;
 /// <summary>
 /// The report of a results folder, made from its runs.csv, curves.csv and (when present) reconstructions.csv only (no
 /// cluster needed, so a folder copied from elsewhere works too): table.md and table.csv (the pivot), the curves in
-/// plots/ and the reconstruction pictures in reconstructions/. <c>gfe sweep run</c> ends
+/// plots/ and the reconstruction pictures in reconstructions/, the search report (report.md and its CSV files and
+/// figures), and report.html, all of it on one self-contained page. <c>gfe sweep run</c> ends
 /// with it and <c>gfe report</c> redoes it.
 /// </summary>
 public static class ResultsReport
@@ -25,10 +26,14 @@ public static class ResultsReport
         ResultsWriter.WriteTableMarkdown(Path.Combine(directory, ResultsWriter.TableMarkdownFile), name, description ?? "", pivot);
         ResultsWriter.WriteTableCsv(Path.Combine(directory, ResultsWriter.TableCsvFile), pivot);
         var figures = CurveFigures.Write(Path.Combine(directory, CurveFigures.Folder), runs, curves).ToList();
+        var analysis = SearchAnalysis.Build(runs);
+        figures.AddRange(SearchReportWriter.Write(directory, name, analysis));
         var reconstructions = Path.Combine(directory, ResultsWriter.ReconstructionsFile);
         if (File.Exists(reconstructions))
             figures.AddRange(ReconstructionFigures.Write(Path.Combine(directory, ResultsWriter.ReconstructionsFolder), runs, ReconstructionsCsv.Read(reconstructions)));
-        return new WrittenReport(pivot, figures);
+        // Last: the page inlines every table and figure written above.
+        HtmlReport.Write(directory, name);
+        return new WrittenReport(pivot, figures) { Analysis = analysis };
     }
 
     /// <summary>The sweep's name and description from manifest.json; the folder's name when there is none.</summary>

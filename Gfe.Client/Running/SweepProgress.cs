@@ -13,17 +13,20 @@ public sealed record SweepProgress(IReadOnlyList<RunRecord> Runs, TimeSpan Elaps
     public int Running => Count(RunState.Running);
 
     /// <summary>Waiting for a job slot, or not yet accepted by its grain.</summary>
-    public int Queued => Count(RunState.Queued) + Count(RunState.NotStarted);
+    public int Queued => Count(RunState.Queued) + Count(RunState.NotStarted) - OverBudget;
+
+    /// <summary>Not started because the sweep's budget was reached (<see cref="BudgetGate"/>).</summary>
+    public int OverBudget => Runs.Count(r => r.Status is { State: RunState.NotStarted, Phase: BudgetGate.Phase });
 
     /// <summary>Failed or cancelled on the silo: the run ended without a result.</summary>
     public int Failed => Count(RunState.Failed) + Count(RunState.Cancelled);
 
     public int Total => Runs.Count;
 
-    public bool AllFinished => Runs.All(r => r.Status.IsFinished);
+    public bool AllFinished => Runs.All(r => r.Status.IsFinished || r.Status is { State: RunState.NotStarted, Phase: BudgetGate.Phase });
 
     public string Summary =>
-        $"{Completed}/{Total} done, {Running} running, {Queued} queued, {Failed} failed ({Elapsed:hh\\:mm\\:ss})";
+        $"{Completed}/{Total} done, {Running} running, {Queued} queued, {Failed} failed{(OverBudget > 0 ? $", {OverBudget} over budget" : "")} ({Elapsed:hh\\:mm\\:ss})";
 
     int Count(RunState state) => Runs.Count(r => r.Status.State == state);
 }

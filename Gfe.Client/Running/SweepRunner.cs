@@ -28,6 +28,9 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
     {
     }
 
+    /// <summary>The sweep's budget; runs past it are not started (<see cref="BudgetGate"/>).</summary>
+    public SweepBudget Budget { get; init; } = SweepBudget.None;
+
     /// <summary>
     /// Runs the sweep; <paramref name="report"/> sees the state after each poll. Cancelling stops the wait, not the
     /// runs (they carry on in the cluster and a later sweep with the same file picks up their results); the outcome
@@ -39,6 +42,10 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
         var clock = Stopwatch.StartNew();
         var statuses = runs.Select(r => RunRecord.Unsubmitted(r.Key)).ToArray();
         var rejections = new int[runs.Count];
+        var budget = new BudgetGate(Budget);
+        var overBudget = new bool[runs.Count];
+        // Admitted once: a run resubmitted after its silo lost it does not count against the budget again.
+        var submitted = new bool[runs.Count];
         using var submitting = new SemaphoreSlim(SubmissionWindow);
         string? pollError = null;
         bool interrupted = false;
@@ -51,12 +58,12 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
             report?.Invoke(Snapshot());
             while (true)
             {
-                var pending = Enumerable.Range(0, runs.Count).Where(i => !statuses[i].IsFinished).ToList();
+                var pending = Enumerable.Range(0, runs.Count).Where(i => !statuses[i].IsFinished && !overBudget[i]).ToList();
                 if (pending.Count == 0) break;
                 var errors = await Task.WhenAll(pending.Select(i => PollAsync(runs[i], i))).WaitAsync(cancel);
                 pollError = errors.LastOrDefault(e => e is not null);
                 report?.Invoke(Snapshot());
-                if (statuses.All(s => s.IsFinished)) break;
+                if (statuses.Select((s, i) => s.IsFinished || overBudget[i]).All(done => done)) break;
                 await Task.Delay(pollInterval, cancel);
             }
         }
@@ -73,8 +80,15 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
             try
             {
                 var grain = grains.GetGrain<IRunGrain>(run.Key);
+                if (statuses[i].State == RunState.NotStarted && !submitted[i] && budget.Admit(run) is { } notStarted)
+                {
+                    overBudget[i] = true;
+                    statuses[i] = statuses[i] with { Phase = BudgetGate.Phase, Error = notStarted };
+                    return null;
+                }
                 if (statuses[i].State == RunState.NotStarted)
                 {
+                    submitted[i] = true;
                     // Its status comes with the next poll: a sweep's first poll submits every run, and halving
                     // that burst lets the first runs start sooner.
                     await submitting.WaitAsync(cancel);

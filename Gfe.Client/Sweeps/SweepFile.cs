@@ -10,4 +10,8 @@ public sealed record SweepFile(
     string Path,
     string Text,
     IReadOnlyList<SweepRun> Runs,
-    IReadOnlyList<string> DuplicateNotes);
+    IReadOnlyList<string> DuplicateNotes)
+{
+    /// <summary>How the configurations were picked, the replicate seeds, the budget and the early-stopping rule.</summary>
+    public SweepSearch Search { get; init; } = SweepSearch.Grid;
+}

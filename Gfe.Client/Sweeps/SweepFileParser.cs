@@ -17,7 +17,7 @@ public sealed partial class SweepFileParser
     /// <summary>A bigger grid is almost certainly a typo (an extra axis), and would flood the cluster.</summary>
     public const int MaxRuns = 100_000;
 
-    static readonly string[] TopLevelKeys = ["name", "description", "grid", "settings", "runs"];
+    static readonly string[] TopLevelKeys = ["name", "description", "grid", "settings", "runs", .. SearchKeys];
 
     readonly string file;
     readonly List<string> errors = [];
@@ -79,7 +79,8 @@ public sealed partial class SweepFileParser
                     explicitRuns = ExpectSequence(valueNode, "runs", "a list of maps of settings");
                     break;
                 default:
-                    Error(keyNode, key ?? "?", $"unknown top-level key; a sweep file has {string.Join(", ", TopLevelKeys)}");
+                    if (!TakeSearchSection(key, valueNode))
+                        Error(keyNode, key ?? "?", $"unknown top-level key; a sweep file has {string.Join(", ", TopLevelKeys)}");
                     break;
             }
         }
@@ -96,18 +97,20 @@ public sealed partial class SweepFileParser
             Error(grid, "grid", "the grid is empty: give at least one axis, e.g. 'seed: [0]'");
         else if (grid is null && runEntries.Count == 0 && errors.Count == 0)
             Error(root, "grid", "the sweep has no runs: give a grid with at least one axis or a 'runs' list");
+        var search = ReadSearch(root, settings, axes);
         ThrowIfErrors();
 
-        long gridRuns = axes.Count == 0 ? 0 : axes.Aggregate(1L, (n, axis) => n * axis.Count);
+        long gridRuns = CountSearchRuns(search, axes);
         if (gridRuns + runEntries.Count > MaxRuns)
             Error(grid ?? root, "grid", $"the sweep expands to {gridRuns + runEntries.Count} runs, more than {MaxRuns}");
         ThrowIfErrors();
 
         var candidates = new List<(RunConfig Config, string Source)>();
-        foreach (var combination in Product(axes))
-            candidates.Add((Build([.. settings, .. combination]), "grid"));
+        foreach (var (combination, source) in ExpandSearch(search, axes))
+            candidates.Add((Build([.. settings, .. combination]), source));
         foreach (var (entry, source) in runEntries)
             candidates.Add((Build([.. settings, .. entry]), source));
+        CheckBudget(search, gridRuns + runEntries.Count, candidates.Select(c => c.Config));
         ThrowIfErrors();
 
         var runs = new List<SweepRun>();
@@ -126,7 +129,7 @@ public sealed partial class SweepFileParser
             runs.Add(new SweepRun(config, spec, source));
         }
 
-        return new SweepFile(name, description, file, text, runs, duplicateNotes);
+        return new SweepFile(name, description, file, text, runs, duplicateNotes) { Search = search };
     }
 
     YamlMappingNode LoadRoot(string text)
@@ -209,9 +212,14 @@ public sealed partial class SweepFileParser
             var where = $"grid.{parameter.Name}";
             if (fixedSettings.Any(s => s.Parameter == parameter))
                 Error(keyNode, where, "is both a grid axis and a fixed setting; keep one");
-            if (axes.Any(axis => axis[0].Parameter == parameter))
+            if (axes.Any(axis => axis[0].Parameter == parameter) || distributionAxes.Any(axis => axis.Parameter == parameter))
             {
                 Error(keyNode, where, "given twice");
+                continue;
+            }
+            if (valueNode is YamlMappingNode distribution)
+            {
+                ReadDistributionAxis(parameter, distribution, where);
                 continue;
             }
             if (valueNode is not YamlSequenceNode sequence)
@@ -227,7 +235,7 @@ public sealed partial class SweepFileParser
             var axis = new List<SweepSetting>();
             foreach (var item in sequence.Children)
             {
-                var value = parameter.IsList ? ExpectList(item, where, axis: true) : ExpectScalar(item, where, "a single value");
+                var value = AxisValue(parameter, item, where);
                 if (value is null) continue;
                 var setting = new SweepSetting(parameter, value, item);
                 if (Check(setting, where)) axis.Add(setting);

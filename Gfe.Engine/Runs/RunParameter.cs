@@ -19,4 +19,8 @@ public sealed record RunParameter(
     /// <summary>A list-valued setting (e.g. hidden: [150, 300, 600]): a sweep file gives it as a YAML list, and a grid
     /// axis of it as a list of lists. Its canonical text is the list in brackets.</summary>
     public bool IsList { get; init; }
+
+    /// <summary>The kind of value the setting takes (which search distributions fit it); text unless its table
+    /// entry says otherwise.</summary>
+    public SettingKind Kind { get; init; } = SettingKind.Text;
 }

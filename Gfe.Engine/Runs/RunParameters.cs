@@ -116,7 +116,7 @@ public static class RunParameters
             if (n < min)
                 throw new RunConfigException(name, $"'{name}' must be at least {min}, not {n}");
             return set(c, n);
-        });
+        }) { Kind = SettingKind.Integer };
 
     static RunParameter Real(string name, string description, Func<RunConfig, double> get, Func<RunConfig, double, RunConfig> set) =>
         new(name, description, c => get(c).ToString("R", Invariant), (c, v) =>
@@ -126,7 +126,7 @@ public static class RunParameters
             if (x <= 0)
                 throw new RunConfigException(name, $"'{name}' must be positive, not {v}");
             return set(c, x);
-        });
+        }) { Kind = SettingKind.Real };
 
     /// <summary>A setting whose value is read by <paramref name="read"/> and then checked by <paramref name="problem"/>
     /// (the check that the engine runs too, <see cref="ModelSettings"/>).</summary>
@@ -166,7 +166,8 @@ public static class RunParameters
 
     static RunParameter Bool(string name, string description, Func<RunConfig, bool> get, Func<RunConfig, bool, RunConfig> set) =>
         new(name, description, c => get(c) ? "true" : "false", (c, v) =>
-            bool.TryParse(v, out var b) ? set(c, b) : throw new RunConfigException(name, $"'{name}' must be true or false, not '{v}'"));
+            bool.TryParse(v, out var b) ? set(c, b) : throw new RunConfigException(name, $"'{name}' must be true or false, not '{v}'"))
+        { Kind = SettingKind.Boolean };
 
     static RunParameter Enum<T>(string name, string description, Func<RunConfig, T> get, Func<RunConfig, T, RunConfig> set)
         where T : struct, System.Enum =>
@@ -177,7 +178,7 @@ public static class RunParameters
                 throw new RunConfigException(name,
                     $"'{name}' must be one of {string.Join(", ", System.Enum.GetValues<T>().Select(EnumText))}, not '{v}'");
             return set(c, match[0]);
-        });
+        }) { Kind = SettingKind.Enum };
 
     /// <summary>GfeAmd -> gfe-amd: enum names in sweep files are lower-case with dashes between words.</summary>
     static string EnumText<T>(T value) where T : struct, System.Enum

@@ -7,7 +7,9 @@ namespace Gfe.Engine.Runs;
 /// A stand-in run without torch: it sleeps for the configured time while reporting progress, so that the scheduler
 /// and the runner can be tested at scale and in seconds. With a checkpoint store and checkpointEvery > 0 it saves a
 /// checkpoint after every checkpointEvery of its ten ticks and resumes from the latest one, so that the runner's
-/// failover can be tested without torch.
+/// failover can be tested without torch. Its losses follow <see cref="SimulatedObjective"/>, a known function of its
+/// settings, with an evaluation curve every evalEvery images (at the start, every evalEvery images, and at the end)
+/// as a real run records it, so that searches and early stopping can be tested without torch.
 /// </summary>
 public static class Simulation
 {
@@ -22,6 +24,7 @@ public static class Simulation
         var total = TimeSpan.FromSeconds(config.SimulateSeconds);
         bool checkpointing = checkpoints is not null && config.CheckpointEvery > 0;
         var key = RunKey.For(config);
+        long totalImages = SimulatedObjective.TrainImages(config);
         // The cursor of a simulation is the tick it has slept through; its elapsed time counts as already spent.
         int firstTick = checkpointing && checkpoints!.Latest(key) is { } resumed ? resumed.Batch + 1 : 1;
         var before = total * (firstTick - 1) / Ticks;
@@ -30,29 +33,45 @@ public static class Simulation
             var due = total * tick / Ticks - before - clock.Elapsed;
             if (due > TimeSpan.Zero && cancel.WaitHandle.WaitOne(due))
                 cancel.ThrowIfCancellationRequested();
-            progress?.Report(new RunProgress("train", (double)tick / Ticks, (long)config.TrainSize * tick / Ticks, null));
+            progress?.Report(new RunProgress("train", (double)tick / Ticks, totalImages * tick / Ticks, null));
             if (config.SimulateFailure && tick == Ticks / 2)
                 throw new RunFailedException("simulated failure");
             if (checkpointing && tick % config.CheckpointEvery == 0 && tick < Ticks)
                 checkpoints!.Save(Checkpoint(config, key, tick, (before + clock.Elapsed).TotalSeconds));
         }
 
-        // A value that depends on the whole config, so that result tables have something to aggregate.
-        double loss = 0.05 + (config.Seed % 7) * 0.001 + 1.0 / Math.Max(1, config.TrainSize);
+        double seconds = (before + clock.Elapsed).TotalSeconds;
+        double loss = SimulatedObjective.LossAt(config, totalImages);
         return new RunResult
         {
             TestLoss = new Dictionary<string, double> { [Evaluations.Simulate] = loss },
             FinalTrainLoss = loss,
-            ImagesSeen = config.TrainSize,
+            ImagesSeen = totalImages,
             TestImages = config.TestSize,
             TrainAmd = AmdStatistics.None,
             TestAmd = AmdStatistics.None,
-            TrainSeconds = (before + clock.Elapsed).TotalSeconds,
+            TrainSeconds = seconds,
             TestSeconds = 0,
-            Curve = [new CurvePoint(config.TrainSize, (before + clock.Elapsed).TotalSeconds, loss)],
+            Curve = [new CurvePoint(totalImages, seconds, loss)],
+            EvalCurve = EvalCurve(config, totalImages, seconds),
             DataProvenance = "simulated",
             Device = "none",
         };
+    }
+
+    /// <summary>The evaluation points a real run would record: at 0, at every multiple of evalEvery, and at the end;
+    /// their seconds spread the run's time in proportion to the images.</summary>
+    public static IReadOnlyList<EvalPoint> EvalCurve(RunConfig config, long totalImages, double seconds)
+    {
+        if (config.EvalEvery <= 0) return [];
+        var points = new List<EvalPoint>();
+        for (long images = 0; ; images = Math.Min(totalImages, images + config.EvalEvery))
+        {
+            points.Add(new EvalPoint(images, totalImages == 0 ? 0 : seconds * images / totalImages,
+                new Dictionary<string, double> { [Evaluations.Simulate] = SimulatedObjective.LossAt(config, images) }));
+            if (images >= totalImages) break;
+        }
+        return points;
     }
 
     static TrainingCheckpoint Checkpoint(RunConfig config, string key, int tick, double seconds) => new()
@@ -61,7 +80,7 @@ public static class Simulation
         DataProvenance = "simulated",
         Epoch = 0,
         Batch = tick,
-        ImagesSeen = (long)config.TrainSize * tick / Ticks,
+        ImagesSeen = SimulatedObjective.TrainImages(config) * tick / Ticks,
         TrainLoss = double.NaN,
         Seconds = seconds,
         Curve = [],

@@ -116,7 +116,7 @@ public sealed class ResultsWriterTests : IDisposable
         var tablePath = Path.Combine(directory, ResultsWriter.TableCsvFile);
         var table = File.ReadAllText(tablePath);
         Assert.Equal(
-            ["mnist.n480.train-loss-vs-images.png", "mnist.n480.train-loss-vs-seconds.png", "mnist.n960.train-loss-vs-images.png", "mnist.n960.train-loss-vs-seconds.png"],
+            ["mnist.data-efficiency.png", "mnist.n480.train-loss-vs-images.png", "mnist.n480.train-loss-vs-seconds.png", "mnist.n960.train-loss-vs-images.png", "mnist.n960.train-loss-vs-seconds.png"],
             Directory.GetFiles(Path.Combine(directory, CurveFigures.Folder)).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         File.Delete(tablePath);
 

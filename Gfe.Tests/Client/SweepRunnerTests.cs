@@ -86,4 +86,34 @@ public sealed class SweepRunnerTests
         Assert.Equal(ExitCodes.Success, outcome.ExitCode);
         Assert.Equal(2, grains.Grains[sweep.Runs[0].Key].Starts);
     }
+
+    [Fact]
+    public async Task A_train_image_budget_stops_starting_runs_and_the_rest_are_not_failures()
+    {
+        // Three runs of 480 images each (simulate's default trainSize), a budget of 1000 images: two start.
+        var grains = new FakeRunGrains();
+        var runner = new SweepRunner(grains, Fast) { Budget = new SweepBudget(null, null, 1000) };
+
+        var outcome = await runner.RunAsync(Sweep().Runs, null, CancellationToken.None);
+
+        Assert.Equal(ExitCodes.Success, outcome.ExitCode);
+        Assert.Equal(2, grains.Grains.Values.Count(g => g.Starts > 0));
+        var skipped = Assert.Single(outcome.Runs, r => r.Status.State == RunState.NotStarted);
+        Assert.Equal(2, skipped.Run.Config.Seed);
+        Assert.Equal(BudgetGate.Phase, skipped.Status.Phase);
+        Assert.Contains("budget.maxTrainImages (1000) reached", skipped.Status.Error);
+    }
+
+    [Fact]
+    public async Task An_hour_budget_that_has_passed_starts_nothing()
+    {
+        var grains = new FakeRunGrains();
+        var runner = new SweepRunner(grains, Fast) { Budget = new SweepBudget(null, 1e-12, null) };
+        await Task.Delay(5);
+
+        var outcome = await runner.RunAsync(Sweep().Runs, null, CancellationToken.None);
+
+        Assert.All(grains.Grains.Values, g => Assert.Equal(0, g.Starts));
+        Assert.All(outcome.Runs, r => Assert.Contains("budget.maxHours", r.Status.Error));
+    }
 }

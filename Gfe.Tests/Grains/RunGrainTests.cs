@@ -26,9 +26,8 @@ public sealed class RunGrainTests(RunnerCluster cluster)
         Assert.True(done.FinishedUtc >= done.StartedUtc);
         Assert.Equal(1.0, done.Progress);
         var outcome = Assert.IsType<RunOutcome>(done.Outcome);
-        // The simulation's stand-in loss for this config (Gfe.Engine.Runs.Simulation).
-        var seed = int.Parse(spec.Settings["seed"]);
-        var expected = 0.05 + (seed % 7) * 0.001 + 1.0 / SimulatedRuns.TrainSize;
+        // The simulation's loss for this config at the end of training (Gfe.Engine.Runs.SimulatedObjective).
+        var expected = SimulatedObjective.LossAt(RunParameters.FromDictionary(spec.Settings), SimulatedRuns.TrainSize);
         Assert.Equal(expected, outcome.TestLoss[Evaluations.Simulate], 12);
         Assert.Equal(SimulatedRuns.TrainSize, outcome.ImagesSeen);
         Assert.Equal(SimulatedRuns.TrainSize, done.ImagesSeen);
