@@ -3,7 +3,8 @@ namespace Gfe.Client.Running;
 /// <summary>
 /// The figures of one <see cref="SchedulerBenchmark"/>, all from the runs' own records: the makespan (first start to
 /// last finish), the ideal one (whole waves of runs on every slot, nothing in between), the most runs any silo
-/// trained at once, how long after launch (before the silos started) the first run started, and how long a silo's
+/// trained at once, completed runs per second from submission to the last finish, when the first progress line
+/// came and the longest gap between two, the process's peak resident memory, how long after launch (before the silos started) the first run started, and how long a silo's
 /// freed slot stayed empty while runs still waited (the refill gap: from a run's finish to the next start on its silo).
 /// </summary>
 public sealed record SchedulerBenchmarkResult(
@@ -17,7 +18,12 @@ public sealed record SchedulerBenchmarkResult(
     int SilosUsed,
     TimeSpan MedianRefill,
     TimeSpan P90Refill,
-    TimeSpan FirstWaveFilled)
+    TimeSpan FirstWaveFilled,
+    double RunsPerSecond,
+    TimeSpan FirstProgressLine,
+    TimeSpan LongestProgressGap,
+    int ProgressLines,
+    double PeakMegabytes)
 {
     public int TotalSlots => Settings.Silos * Settings.Slots;
 

@@ -24,7 +24,7 @@ public sealed class BenchCommandTests : IDisposable
     public void SmallestBench_PrintsATable_AndWritesACsvThatParsesBack()
     {
         var csv = Path.Combine(directory, "bench.csv");
-        var (code, output, error) = Invoke("bench", "--quick", "--tau", "5", "--batch-sizes", "1,3",
+        var (code, output, error) = Invoke("bench", "solvers", "--quick", "--tau", "5", "--batch-sizes", "1,3",
             "--solvers", "amd-batch,amd-per-sample", "--test-images", "3", "--csv", csv);
 
         Assert.True(code == ExitCodes.Success, error);
@@ -48,7 +48,7 @@ public sealed class BenchCommandTests : IDisposable
     [Fact]
     public void UnknownSolver_Exits2_NamingTheKnownOnes()
     {
-        var (code, _, error) = Invoke("bench", "--quick", "--solvers", "rk5");
+        var (code, _, error) = Invoke("bench", "solvers", "--quick", "--solvers", "rk5");
         Assert.Equal(ExitCodes.InvalidInput, code);
         Assert.Contains("rk5", error);
         Assert.Contains("amd-per-sample", error);
