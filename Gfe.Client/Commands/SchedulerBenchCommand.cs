@@ -64,6 +64,7 @@ public static class SchedulerBenchCommand
             terminal.Output.WriteLine($"  ideal                 {F(result.Ideal.TotalSeconds, 2)} s ({(settings.Runs + result.TotalSlots - 1) / result.TotalSlots} waves on {result.TotalSlots} slots)");
             terminal.Output.WriteLine($"  makespan / ideal      {F(result.Ratio, 3)}");
             terminal.Output.WriteLine($"  throughput            {F(result.RunsPerSecond, 1)} runs/s from submission to the last finish (capacity {F(result.TotalSlots / settings.Seconds, 0)})");
+            terminal.Output.WriteLine($"  CPU per run           {F(result.CpuPerRun.TotalMilliseconds, 2)} ms (whole process), so at most {F(Environment.ProcessorCount / result.CpuPerRun.TotalSeconds, 0)} runs/s on {Environment.ProcessorCount} idle cores");
             terminal.Output.WriteLine($"  most at once, 1 silo  {result.MostAtOnceOnOneSilo} (slots {settings.Slots})");
             terminal.Output.WriteLine($"  first wave filled in  {F(result.FirstWaveFilled.TotalSeconds, 2)} s after the first start");
             terminal.Output.WriteLine($"  slot refill gap       median {F(result.MedianRefill.TotalMilliseconds, 0)} ms, p90 {F(result.P90Refill.TotalMilliseconds, 0)} ms");

@@ -61,8 +61,10 @@ public static class SchedulerBenchmark
 
             var grains = hosts[0].Services.GetRequiredService<IGrainFactory>();
             var lines = new TimedLines(output);
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var outcome = await new SweepRunner(grains, settings.Poll).RunAsync(sweep.Runs, new PlainSweepView(lines).Report, cancel);
-            return Measure(settings, outcome, launched, clusterStart, lines);
+            cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+            return Measure(settings, outcome, launched, clusterStart, lines) with { CpuPerRun = cpu / Math.Max(1, outcome.Runs.Count) };
         }
         finally
         {

@@ -25,6 +25,10 @@ public sealed record SchedulerBenchmarkResult(
     int ProgressLines,
     double PeakMegabytes)
 {
+    /// <summary>The process's CPU time (every thread: client, silos, runs) from submission to the end, per run: what
+    /// the runner costs, independent of how busy the machine is.</summary>
+    public TimeSpan CpuPerRun { get; init; }
+
     public int TotalSlots => Settings.Silos * Settings.Slots;
 
     public double Ratio => Makespan / Ideal;

@@ -28,37 +28,54 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
     {
     }
 
+    /// <summary>The longest the caller waits for news: a poll round over thousands of runs may take longer than
+    /// this, and the progress display must not freeze meanwhile.</summary>
+    public static TimeSpan ReportInterval { get; } = TimeSpan.FromSeconds(1);
+
     /// <summary>
-    /// Runs the sweep; <paramref name="report"/> sees the state after each poll. Cancelling stops the wait, not the
-    /// runs (they carry on in the cluster and a later sweep with the same file picks up their results); the outcome
-    /// then holds the last known statuses and is marked interrupted.
+    /// Runs the sweep; <paramref name="report"/> sees the state after each poll, and at least every
+    /// <see cref="ReportInterval"/> (always from this method's own flow, one call at a time). Runs are submitted in
+    /// the sweep's order in the background while the submitted ones are polled, so progress shows from the start
+    /// however long submitting takes. Cancelling stops the wait, not the runs (they carry on in the cluster and a
+    /// later sweep with the same file picks up their results); the outcome then holds the last known statuses and
+    /// is marked interrupted.
     /// </summary>
     public async Task<SweepOutcome> RunAsync(IReadOnlyList<SweepRun> runs, Action<SweepProgress>? report, CancellationToken cancel)
     {
         var startedUtc = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
         var statuses = runs.Select(r => RunRecord.Unsubmitted(r.Key)).ToArray();
+        // Per run: NotSubmitted, Submitting (a Start is under way) or Submitted (its grain accepted it and has not
+        // reported NotStarted since); and how far the in-order submitter has come.
+        var phase = new Phase[runs.Count];
         var rejections = new int[runs.Count];
-        using var submitting = new SemaphoreSlim(SubmissionWindow);
+        int submitterPassed = 0;
+        using var window = new SemaphoreSlim(SubmissionWindow);
         string? pollError = null;
         bool interrupted = false;
 
         SweepProgress Snapshot() =>
             new(runs.Select((run, i) => new RunRecord(run, statuses[i])).ToList(), clock.Elapsed, pollError);
 
+        var submitter = SubmitInOrderAsync();
         try
         {
             report?.Invoke(Snapshot());
             while (true)
             {
-                var pending = Enumerable.Range(0, runs.Count).Where(i => !statuses[i].IsFinished).ToList();
-                if (pending.Count == 0) break;
-                var errors = await Task.WhenAll(pending.Select(i => PollAsync(runs[i], i))).WaitAsync(cancel);
-                pollError = errors.LastOrDefault(e => e is not null);
+                var round = PollRoundAsync();
+                while (!round.IsCompleted)
+                {
+                    await Task.WhenAny(round, Task.Delay(ReportInterval, cancel));
+                    cancel.ThrowIfCancellationRequested();
+                    if (!round.IsCompleted) report?.Invoke(Snapshot());
+                }
+                pollError = await round;
                 report?.Invoke(Snapshot());
-                if (statuses.All(s => s.IsFinished)) break;
+                if (submitter.IsCompleted && statuses.All(s => s.IsFinished)) break;
                 await Task.Delay(pollInterval, cancel);
             }
+            await submitter;
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -67,37 +84,101 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
 
         return new SweepOutcome(Snapshot().Runs, interrupted, startedUtc, DateTime.UtcNow);
 
-        // Returns the error of talking to the grain, if any; the run keeps its last known status then.
-        async Task<string?> PollAsync(SweepRun run, int i)
+        // Submissions in flight are limited to a window, so the first runs of the sweep are queued first and soon and
+        // the cluster's slots fill while the rest is still being submitted.
+        async Task SubmitInOrderAsync()
         {
+            var pending = new List<Task>(runs.Count);
             try
             {
-                var grain = grains.GetGrain<IRunGrain>(run.Key);
-                if (statuses[i].State == RunState.NotStarted)
+                for (int i = 0; i < runs.Count; i++)
                 {
-                    // Its status comes with the next poll: a sweep's first poll submits every run, and halving
-                    // that burst lets the first runs start sooner.
-                    await submitting.WaitAsync(cancel);
-                    try { await grain.Start(run.Spec); }
-                    finally { submitting.Release(); }
-                    statuses[i] = statuses[i] with { State = RunState.Queued };
-                    return null;
+                    await window.WaitAsync(cancel);
+                    pending.Add(SubmitAsync(i));
+                    submitterPassed = i + 1;
                 }
-                statuses[i] = await grain.GetStatus();
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                // The wait was given up; the runs not yet submitted stay so.
+            }
+            await Task.WhenAll(pending);
+        }
+
+        // Holds a place in the window while the grain accepts the run; its status comes with the next poll. Returns
+        // the error of talking to the grain, if any.
+        async Task<string?> SubmitAsync(int i, bool waitForWindow = false)
+        {
+            phase[i] = Phase.Submitting;
+            try
+            {
+                if (waitForWindow) await window.WaitAsync(cancel);
+            }
+            catch
+            {
+                phase[i] = Phase.NotSubmitted;
+                throw;
+            }
+            try
+            {
+                await grains.GetGrain<IRunGrain>(runs[i].Key).Start(runs[i].Spec);
+                phase[i] = Phase.Submitted;
+                if (statuses[i].State == RunState.NotStarted) statuses[i] = statuses[i] with { State = RunState.Queued };
                 return null;
             }
             catch (Exception e) when (IsLostConnection(e))
             {
-                return $"{run.Key}: {e.Message}";
+                phase[i] = Phase.NotSubmitted;
+                return pollError = $"{runs[i].Key}: {e.Message}";
+            }
+            catch (Exception e)
+            {
+                phase[i] = Phase.NotSubmitted;
+                if (++rejections[i] >= MaxRejections)
+                    statuses[i] = statuses[i] with { State = RunState.Failed, Error = $"the cluster rejected the run: {e.Message}" };
+                return pollError = $"{runs[i].Key}: {e.Message}";
+            }
+            finally
+            {
+                window.Release();
+            }
+        }
+
+        // One poll of every submitted, unfinished run; runs the submitter passed without success, and runs whose grain
+        // lost its state (it reports NotStarted: e.g. its silo died), are submitted again, which is safe because
+        // Start is idempotent. Returns the last error of talking to the cluster, if any.
+        async Task<string?> PollRoundAsync()
+        {
+            var errors = await Task.WhenAll(Enumerable.Range(0, submitterPassed)
+                .Where(i => !statuses[i].IsFinished && phase[i] != Phase.Submitting)
+                .Select(i => phase[i] == Phase.Submitted ? PollAsync(i) : SubmitAsync(i, waitForWindow: true)));
+            return errors.LastOrDefault(e => e is not null);
+        }
+
+        async Task<string?> PollAsync(int i)
+        {
+            try
+            {
+                var status = await grains.GetGrain<IRunGrain>(runs[i].Key).GetStatus();
+                // NotStarted: the grain lost its state; the next round submits the run again.
+                if (status.State == RunState.NotStarted) phase[i] = Phase.NotSubmitted;
+                statuses[i] = status;
+                return null;
+            }
+            catch (Exception e) when (IsLostConnection(e))
+            {
+                return $"{runs[i].Key}: {e.Message}";
             }
             catch (Exception e)
             {
                 if (++rejections[i] >= MaxRejections)
                     statuses[i] = statuses[i] with { State = RunState.Failed, Error = $"the cluster rejected the run: {e.Message}" };
-                return $"{run.Key}: {e.Message}";
+                return $"{runs[i].Key}: {e.Message}";
             }
         }
     }
+
+    enum Phase { NotSubmitted, Submitting, Submitted }
 
     /// <summary>Timeouts and Orleans runtime errors mean the cluster could not be reached (a silo died, the gateway
     /// is down): worth retrying. Anything else came from the grain itself.</summary>
