@@ -48,8 +48,9 @@ public static class SchedulerBenchCommand
                 Silos = parse.GetValue(local) ? 1 : parse.GetValue(silos), Slots = parse.GetValue(slots), Runs = parse.GetValue(runs),
                 Seconds = parse.GetValue(seconds), Poll = TimeSpan.FromMilliseconds(parse.GetValue(poll)), Local = parse.GetValue(local),
             };
-            var (sweep, validation) = SchedulerBenchmark.Validate(settings);
-            terminal.Output.WriteLine($"gfe bench scheduler: validated a sweep file of {sweep.Runs.Count} runs in {F(validation.TotalSeconds, 2)} s");
+            var (sweep, validation, validationCpu) = SchedulerBenchmark.Validate(settings);
+            terminal.Output.WriteLine($"gfe bench scheduler: validated a sweep file of {sweep.Runs.Count} runs in {F(validation.TotalSeconds, 2)} s " +
+                                      $"({F(validationCpu.TotalSeconds, 2)} s of CPU)");
             if (parse.GetValue(validateOnly)) return ExitCodes.Success;
 
             var logFile = parse.GetValue(log) ?? Path.Combine(Path.GetTempPath(), $"gfe-bench-scheduler-{Environment.UserName}.log");
@@ -57,7 +58,7 @@ public static class SchedulerBenchCommand
                                       $"{settings.Runs} runs of {F(settings.Seconds, 2)} s, {Environment.ProcessorCount} cores; silos log to {logFile}");
             var result = await SchedulerBenchmark.RunAsync(settings, sweep, terminal.Output, logFile, cancel);
             terminal.Output.WriteLine($"  completed runs        {result.Completed}/{settings.Runs} on {result.SilosUsed} silo(s)");
-            terminal.Output.WriteLine($"  validation            {F(validation.TotalSeconds, 2)} s for {settings.Runs} runs");
+            terminal.Output.WriteLine($"  validation            {F(validation.TotalSeconds, 2)} s for {settings.Runs} runs ({F(validationCpu.TotalSeconds, 2)} s of CPU)");
             terminal.Output.WriteLine($"  cluster started in    {F(result.ClusterStart.TotalSeconds, 2)} s");
             terminal.Output.WriteLine($"  launch -> first run   {F(result.LaunchToFirstStart.TotalSeconds, 2)} s");
             terminal.Output.WriteLine($"  makespan              {F(result.Makespan.TotalSeconds, 2)} s");
@@ -69,7 +70,7 @@ public static class SchedulerBenchCommand
             terminal.Output.WriteLine($"  first wave filled in  {F(result.FirstWaveFilled.TotalSeconds, 2)} s after the first start");
             terminal.Output.WriteLine($"  slot refill gap       median {F(result.MedianRefill.TotalMilliseconds, 0)} ms, p90 {F(result.P90Refill.TotalMilliseconds, 0)} ms");
             terminal.Output.WriteLine($"  progress lines        first after {F(result.FirstProgressLine.TotalSeconds, 2)} s, longest gap {F(result.LongestProgressGap.TotalSeconds, 2)} s, {result.ProgressLines} lines");
-            terminal.Output.WriteLine($"  peak memory           {F(result.PeakMegabytes, 0)} MB resident (whole process: client and silos)");
+            terminal.Output.WriteLine($"  peak memory           {F(result.PeakMegabytes, 0)} MB resident (whole process: client and silos); {F(result.LiveBytesPerRun / 1024, 1)} KB of live managed heap per run after the sweep, {F(result.GcCommittedMegabytes, 0)} MB committed by the GC at the end");
             if (result.Completed != settings.Runs)
                 throw new GfeException(ExitCodes.RunsFailed, $"only {result.Completed} of {settings.Runs} runs completed");
             return ExitCodes.Success;

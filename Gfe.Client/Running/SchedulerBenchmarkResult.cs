@@ -29,6 +29,14 @@ public sealed record SchedulerBenchmarkResult(
     /// the runner costs, independent of how busy the machine is.</summary>
     public TimeSpan CpuPerRun { get; init; }
 
+    /// <summary>Managed heap still reachable after the sweep (after a full collection), per run: what every run keeps
+    /// in the client, its grain and the storage.</summary>
+    public double LiveBytesPerRun { get; init; }
+
+    /// <summary>Memory the garbage collector held committed when the sweep ended (the rest of the resident memory is
+    /// code, libtorch and native allocations).</summary>
+    public double GcCommittedMegabytes { get; init; }
+
     public int TotalSlots => Settings.Silos * Settings.Slots;
 
     public double Ratio => Makespan / Ideal;

@@ -24,6 +24,9 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
     /// first runs of the sweep first and soon, so the cluster's slots fill while the rest is still being submitted.</summary>
     const int SubmissionWindow = 32;
 
+    /// <summary>Queued runs asked every poll round (the oldest); the rest of the queue is asked in turns of this many.</summary>
+    const int QueuedPolledPerRound = 256;
+
     public SweepRunner(IGrainFactory grains) : this(grains, DefaultPollInterval)
     {
     }
@@ -49,7 +52,7 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
         // reported NotStarted since); and how far the in-order submitter has come.
         var phase = new Phase[runs.Count];
         var rejections = new int[runs.Count];
-        int submitterPassed = 0;
+        int submitterPassed = 0, rounds = 0, queuedLastRound = 0;
         using var window = new SemaphoreSlim(SubmissionWindow);
         string? pollError = null;
         bool interrupted = false;
@@ -149,9 +152,16 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
         // Start is idempotent. Returns the last error of talking to the cluster, if any.
         async Task<string?> PollRoundAsync()
         {
+            // Queued runs leave the queue oldest first: the oldest ones are asked every round, the others in turns,
+            // so that a round over a sweep of 100 000 runs costs about as much as one over a few hundred.
+            int stride = Math.Max(1, queuedLastRound / QueuedPolledPerRound), turn = rounds++ % stride, queued = 0;
             var errors = await Task.WhenAll(Enumerable.Range(0, submitterPassed)
                 .Where(i => !statuses[i].IsFinished && phase[i] != Phase.Submitting)
+                .Where(i => phase[i] != Phase.Submitted || statuses[i].State != RunState.Queued
+                            || queued++ is var q && (q < QueuedPolledPerRound || q % stride == turn))
+                .ToList()
                 .Select(i => phase[i] == Phase.Submitted ? PollAsync(i) : SubmitAsync(i, waitForWindow: true)));
+            queuedLastRound = queued;
             return errors.LastOrDefault(e => e is not null);
         }
 
