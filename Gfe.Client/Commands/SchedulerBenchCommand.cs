@@ -26,7 +26,7 @@ public static class SchedulerBenchCommand
         {
             Description = "Only time the validation of a sweep file of --runs runs (e.g. --runs 100000); start nothing.",
         };
-        var log = new Option<string>("--log") { Description = "Where the silos log (default: a file in the temp directory).", HelpName = "FILE" };
+        var log = new Option<string>("--log") { Description = $"Where the silos log (default: bench-scheduler.log in {StatePaths.Directory}).", HelpName = "FILE" };
 
         var command = new Command("scheduler", $"""
             Measure the scheduler and the runner's overhead: start N silos with localhost clustering in this process
@@ -53,7 +53,7 @@ public static class SchedulerBenchCommand
                                       $"({F(validationCpu.TotalSeconds, 2)} s of CPU)");
             if (parse.GetValue(validateOnly)) return ExitCodes.Success;
 
-            var logFile = parse.GetValue(log) ?? Path.Combine(Path.GetTempPath(), $"gfe-bench-scheduler-{Environment.UserName}.log");
+            var logFile = parse.GetValue(log) ?? Path.Combine(StatePaths.Create(), "bench-scheduler.log");
             terminal.Output.WriteLine($"gfe bench scheduler: {(settings.Local ? "local mode, 1 silo" : $"{settings.Silos} silos")} x {settings.Slots} slots, " +
                                       $"{settings.Runs} runs of {F(settings.Seconds, 2)} s, {Environment.ProcessorCount} cores; silos log to {logFile}");
             var result = await SchedulerBenchmark.RunAsync(settings, sweep, terminal.Output, logFile, cancel);
@@ -70,7 +70,7 @@ public static class SchedulerBenchCommand
             terminal.Output.WriteLine($"  first wave filled in  {F(result.FirstWaveFilled.TotalSeconds, 2)} s after the first start");
             terminal.Output.WriteLine($"  slot refill gap       median {F(result.MedianRefill.TotalMilliseconds, 0)} ms, p90 {F(result.P90Refill.TotalMilliseconds, 0)} ms");
             terminal.Output.WriteLine($"  progress lines        first after {F(result.FirstProgressLine.TotalSeconds, 2)} s, longest gap {F(result.LongestProgressGap.TotalSeconds, 2)} s, {result.ProgressLines} lines");
-            terminal.Output.WriteLine($"  peak memory           {F(result.PeakMegabytes, 0)} MB resident (whole process: client and silos); {F(result.LiveBytesPerRun / 1024, 1)} KB of live managed heap per run after the sweep, {F(result.GcCommittedMegabytes, 0)} MB committed by the GC at the end");
+            terminal.Output.WriteLine($"  peak memory           {F(result.PeakMegabytes, 0)} MB resident (whole process: client and silos); {F(result.LiveBytesPerRun / 1024, 1)} KB of live managed heap per run after the sweep, {F(result.HeapMegabytes, 0)} MB of managed heap and {F(result.GcCommittedMegabytes, 0)} MB committed by the GC at the end");
             if (result.Completed != settings.Runs)
                 throw new GfeException(ExitCodes.RunsFailed, $"only {result.Completed} of {settings.Runs} runs completed");
             return ExitCodes.Success;

@@ -73,6 +73,7 @@ public static class SchedulerBenchmark
                 CpuPerRun = cpu / Math.Max(1, outcome.Runs.Count),
                 LiveBytesPerRun = (double)(heapAfter - heapBefore) / Math.Max(1, outcome.Runs.Count),
                 GcCommittedMegabytes = gc.TotalCommittedBytes / 1048576.0,
+                HeapMegabytes = heapAfter / 1048576.0,
             };
         }
         finally

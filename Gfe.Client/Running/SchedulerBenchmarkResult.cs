@@ -37,6 +37,9 @@ public sealed record SchedulerBenchmarkResult(
     /// code, libtorch and native allocations).</summary>
     public double GcCommittedMegabytes { get; init; }
 
+    /// <summary>The whole managed heap after the sweep, after a full collection.</summary>
+    public double HeapMegabytes { get; init; }
+
     public int TotalSlots => Settings.Silos * Settings.Slots;
 
     public double Ratio => Makespan / Ideal;
