@@ -55,17 +55,26 @@ public sealed class BadInputTests : IDisposable
 
         foreach (var (path, option) in options)
         {
-            bool whole = option.ValueType != typeof(double) && option.ValueType != typeof(double?);
-            foreach (var bad in whole ? new[] { "abc", "1.5", "99999999999", "-1" } : ["abc", "NaN", "1e999", "-1"])
-            {
-                var (code, output, error) = Invoke([.. path, option.Name, bad]);
-                var line = $"gfe {string.Join(' ', path)} {option.Name} {bad}";
-                Assert.True(code == ExitCodes.InvalidInput, $"{line}: exit {code}\n{output}{error}");
-                Assert.True(error.TrimEnd().Split('\n').Length == 1, $"{line}: more than one line:\n{error}");
-                Assert.Contains(option.Name, error);
-                Assert.DoesNotContain("   at ", error);
-            }
+            // Not a number for every option; a fraction for whole numbers; past int's range for int options.
+            List<string> bad = ["abc", "12abc"];
+            if (option.ValueType != typeof(double) && option.ValueType != typeof(double?)) bad.Add("1.5");
+            if (option.ValueType == typeof(int) || option.ValueType == typeof(int?)) bad.Add("99999999999");
+            foreach (var value in bad) AssertRefused([.. path, option.Name, value], option.Name);
         }
+        // Numbers out of range are refused the same way.
+        AssertRefused(["sweep", "run", "f.yaml", "--slots", "0"], "--slots");
+        AssertRefused(["sweep", "run", "f.yaml", "--connect-timeout", "NaN"], "--connect-timeout");
+        AssertRefused(["bench", "scheduler", "--seconds", "-1"], "--seconds");
+    }
+
+    static void AssertRefused(string[] args, string optionName)
+    {
+        var (code, output, error) = Invoke(args);
+        var line = $"gfe {string.Join(' ', args)}";
+        Assert.True(code == ExitCodes.InvalidInput, $"{line}: exit {code}\n{output}{error}");
+        Assert.True(error.TrimEnd().Split('\n').Length == 1, $"{line}: more than one line:\n{error}");
+        Assert.Contains(optionName, error);
+        Assert.DoesNotContain("   at ", error);
     }
 
     [Fact]
