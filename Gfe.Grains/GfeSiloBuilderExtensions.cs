@@ -35,6 +35,7 @@ public static class GfeSiloBuilderExtensions
         silo.Services.AddSingleton<SlotPuller>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<SlotPuller>());
         silo.UseSiloMetadata(capabilities.ToMetadata(options.Metadata));
+        silo.UseBinaryMemoryStorage();
         if (options.UsesRedis)
         {
             silo.AddRedisGrainStorage(RunGrain.StorageName, o => o.ConfigurationOptions = options.RedisConfiguration());

@@ -99,9 +99,21 @@ public sealed record GfeSiloOptions
 
     /// <summary>The options named at the root of a configuration (e.g. "Slots", "--slots", "GFE_Slots" once the
     /// prefix is stripped); settings it does not name keep their defaults. Unknown keys are ignored because the
-    /// same configuration also carries the host's own settings.</summary>
-    public static GfeSiloOptions From(IConfiguration configuration) =>
-        configuration.Get<GfeSiloOptions>() ?? new GfeSiloOptions();
+    /// same configuration also carries the host's own settings. A value of the wrong type (Slots=abc, Slots=1.5,
+    /// Slots=99999999999) throws <see cref="ArgumentException"/> naming the setting and the value.</summary>
+    public static GfeSiloOptions From(IConfiguration configuration)
+    {
+        try
+        {
+            return configuration.Get<GfeSiloOptions>() ?? new GfeSiloOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder says "Failed to convert configuration value 'abc' at 'Slots' to type 'System.Int32'."
+            throw new ArgumentException(e.Message.Replace("System.Int32", "a whole number", StringComparison.Ordinal)
+                .Replace("System.Boolean", "true or false", StringComparison.Ordinal), e);
+        }
+    }
 
     /// <summary>The Redis client settings of <see cref="Redis"/> with <see cref="RedisPassword"/> applied. Each
     /// provider gets its own copy, because StackExchange.Redis options are mutable.</summary>

@@ -19,7 +19,16 @@ var settings = new ConfigurationBuilder()
     .AddEnvironmentVariables(prefix: "GFE_")
     .AddCommandLine(args)
     .Build();
-var options = GfeSiloOptions.From(settings);
+GfeSiloOptions options;
+try
+{
+    options = GfeSiloOptions.From(settings);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"gfe-silo: {e.Message}");
+    return 2;
+}
 var problems = options.Problems();
 if (problems.Count > 0)
 {

@@ -8,10 +8,30 @@ using Spectre.Console;
 
 namespace Gfe.Client.Commands;
 
-/// <summary><c>gfe bench</c>: how fast the latent solvers run on this machine (engine-spec §7).</summary>
+/// <summary><c>gfe bench</c>: how fast this machine runs the latent solvers, whole training runs and the scheduler;
+/// one subcommand per measurement (<c>solvers</c>, <c>training</c>, <c>per-sample-quality</c>, <c>memory</c>,
+/// <c>scheduler</c>).</summary>
 public static class BenchCommand
 {
     public static Command Create(Terminal terminal)
+    {
+        var command = new Command("bench", """
+            Measure this machine: pick what with a subcommand. The machine may be shared: compare rows of one run, and
+            repeat for medians. Nothing here is part of a sweep or of the tests.
+            """);
+        command.Subcommands.Add(CreateSolvers(terminal));
+        command.Subcommands.Add(CreateTraining(terminal));
+        command.Subcommands.Add(CreatePerSampleQuality(terminal));
+        command.Subcommands.Add(CreateMemory(terminal));
+        command.Subcommands.Add(SchedulerBenchCommand.Create(terminal));
+        command.Subcommands.Add(SearchBenchCommand.Create(terminal));
+        return command;
+    }
+
+    static Option<int?> Repeats(string what) =>
+        NumberOptions.OptionalWhole("--repeats", what, 1, 1000);
+
+    static Command CreateSolvers(Terminal terminal)
     {
         var known = SolverBenchmark.Solvers(1);
         var defaults = new SolverBenchmarkSettings();
@@ -20,58 +40,28 @@ public static class BenchCommand
             Description = $"A short run (under a minute): tau {SolverBenchmarkSettings.Quick.Tau}, one training batch, {SolverBenchmarkSettings.Quick.TestImages} test images (at least one batch), no repeats. Explicit options still apply.",
         };
         var csv = new Option<string?>("--csv") { Description = "Also write the table as CSV to this file.", HelpName = "FILE" };
-        var batchSizes = new Option<string?>("--batch-sizes")
-        {
-            Description = $"Comma-separated batch sizes B. Default: {string.Join(",", defaults.BatchSizes)}.",
-            HelpName = "B,B,...",
-        };
+        var batchSizes = NumberOptions.WholeList("--batch-sizes",
+            $"Comma-separated batch sizes B. Default: {string.Join(",", defaults.BatchSizes)}.", 1, 100_000, "B,B,...");
         var solvers = new Option<string?>("--solvers")
         {
             Description = "Comma-separated solvers to measure (default: all): " +
                           string.Join("; ", known.Select(s => $"{s.Name}: {s.Description}")) + ".",
             HelpName = "NAME,...",
         };
-        var tau = new Option<double?>("--tau")
-        {
-            Description = $"AMD horizon (default {defaults.Tau}; real runs use 1e4). Fewer steps per solve, same cost per step.",
-            HelpName = "T",
-        };
-        var repeats = new Option<int?>("--repeats") { Description = $"Measurements per row; the table shows medians (default {defaults.Repeats}).", HelpName = "N" };
-        var trainBatches = new Option<int?>("--train-batches") { Description = $"Training batches timed per measurement (default {defaults.TrainBatches}).", HelpName = "N" };
-        var testImages = new Option<int?>("--test-images") { Description = $"Test images encoded per measurement, rounded up to whole batches (default {defaults.TestImages}).", HelpName = "N" };
-        var threads = new Option<int?>("--threads") { Description = "Torch threads (default 1, as each run uses one core).", HelpName = "N" };
-        var training = new Option<string?>("--training")
-        {
-            Description = "Instead of the solver table: time whole GFE-amd training runs with parity settings (B 16, tau 1e4, " +
-                          "one thread) on this dataset (e.g. fashion-mnist, from the data directory), with amd.kernel torch and native alternately, " +
-                          "--repeats times; prints training images/s, AMD trials per batch, ms per trial, and the native/torch ratio of each repeat.",
-            HelpName = "DATASET",
-        };
-        var trainSize = new Option<int>("--train-size") { Description = "Training images of a --training run (default 480).", DefaultValueFactory = _ => 480, HelpName = "N" };
-        var sideBySide = new Option<bool>("--side-by-side")
-        {
-            Description = "With --training: also one native run alone, then two at once on two threads of this process; prints the throughput ratio (2 = perfect on 2 cores).",
-        };
-        var quality = new Option<string?>("--per-sample-quality")
-        {
-            Description = "Instead of the solver table: train a parity GFE-amd decoder (native kernel) on --train-size images of this dataset, then " +
-                          "encode the first --test-images test images with batch-coupled AMD (B 16) and with per-sample AMD in one batch at " +
-                          "amd.perSampleToleranceScale 1, 1/4 and 1/16; prints test losses, steps per image and GFLOP/s, for seeds 0..--repeats-1.",
-            HelpName = "DATASET",
-        };
+        var tau = NumberOptions.OptionalReal("--tau",
+            $"AMD horizon (default {defaults.Tau}; real runs use 1e4). Fewer steps per solve, same cost per step.", 0, 1e9, aboveMin: true, helpName: "T");
+        var repeats = Repeats($"Measurements per row; the table shows medians (default {defaults.Repeats}).");
+        var trainBatches = NumberOptions.OptionalWhole("--train-batches", $"Training batches timed per measurement (default {defaults.TrainBatches}).", 1, 1_000_000);
+        var testImages = NumberOptions.OptionalWhole("--test-images", $"Test images encoded per measurement, rounded up to whole batches (default {defaults.TestImages}).", 1, 1_000_000);
+        var threads = NumberOptions.OptionalWhole("--threads", "Torch threads (default 1, as each run uses one core).", 1, 1024);
         var simd = new Option<string?>("--simd")
         {
             Description = "Force the native kernel's SIMD path: avx512, avx2, vector128 (neon on ARM) or scalar; one this CPU " +
                           $"cannot run is refused (exit 2). Default: the fastest here ({SimdPaths.Name(SimdPaths.Fastest)}), or ${SimdPaths.EnvironmentVariable}.",
             HelpName = "PATH",
         };
-        var memorySteps = new Option<long?>("--memory-steps")
-        {
-            Description = "Instead of the solver table: GFE-amd training steps on synthetic B = 16 batches until this many AMD trials have run, per kernel; prints resident memory at the start, middle and end, and the peak.",
-            HelpName = "N",
-        };
 
-        var command = new Command("bench", """
+        var command = new Command("solvers", $"""
             Measure the latent solvers on this machine, on synthetic MNIST-like images and an untrained decoder, at
             each batch size: time per latent step (AMD: one trial; per-sample: one round over the unfinished images),
             steps per batch, decoder rows per step per image (forward + backward; it shows the lean passes and the
@@ -80,67 +70,39 @@ public static class BenchCommand
             matmul rate the solves reach), and the process's peak resident memory (VmHWM, it only grows). The first
             line names the SIMD path the native kernel runs (--simd forces one).
             FLOPs: 1.397 MFLOP per image per decoder forward, the same per backward to the input.
-            The machine may be shared: compare rows of one run, and repeat for medians.
-            Exit codes: 0 done, 2 invalid arguments, 130 interrupted.
+            {ExitCodes.Help}
             """);
-        foreach (var option in new Option[] { quick, csv, batchSizes, solvers, tau, repeats, trainBatches, testImages, threads,
-                     training, trainSize, sideBySide, memorySteps, quality, simd })
+        foreach (var option in new Option[] { quick, csv, batchSizes, solvers, tau, repeats, trainBatches, testImages, threads, simd })
             command.Options.Add(option);
-        command.Subcommands.Add(SchedulerBenchCommand.Create(terminal));
-        command.Subcommands.Add(SearchBenchCommand.Create(terminal));
 
         command.SetAction((parse, cancel) =>
         {
             var settings = parse.GetValue(quick) ? SolverBenchmarkSettings.Quick : defaults;
             if (parse.GetValue(simd) is { } forcedPath)
             {
-                if (SimdPaths.Problem(forcedPath) is { } problem)
-                {
-                    terminal.Error.WriteLine($"error: --simd: {problem}");
-                    return Task.FromResult(ExitCodes.InvalidInput);
-                }
+                if (SimdPaths.Problem(forcedPath) is { } problem) throw GfeException.InvalidInput($"--simd: {problem}");
                 SimdPaths.Force(SimdPaths.Parse(forcedPath));
             }
             else if (Environment.GetEnvironmentVariable(SimdPaths.EnvironmentVariable) is { Length: > 0 } fromEnvironment &&
                      SimdPaths.Problem(fromEnvironment) is { } environmentProblem)
+                throw GfeException.InvalidInput($"{SimdPaths.EnvironmentVariable}: {environmentProblem}");
+            if (parse.GetValue(batchSizes) is { } b) settings = settings with { BatchSizes = b };
+            if (parse.GetValue(solvers) is { } s)
             {
-                terminal.Error.WriteLine($"error: {SimdPaths.EnvironmentVariable}: {environmentProblem}");
-                return Task.FromResult(ExitCodes.InvalidInput);
-            }
-            try
-            {
-                if (parse.GetValue(batchSizes) is { } b) settings = settings with { BatchSizes = ParseList(b, "--batch-sizes", int.Parse) };
-                if (parse.GetValue(solvers) is { } s) settings = settings with { Solvers = ParseList(s, "--solvers", n => n) };
-            }
-            catch (FormatException e)
-            {
-                terminal.Error.WriteLine($"error: {e.Message}");
-                return Task.FromResult(ExitCodes.InvalidInput);
+                var names = s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                if (names.Length == 0) throw GfeException.InvalidInput("--solvers needs at least one solver name");
+                settings = settings with { Solvers = names };
             }
             if (parse.GetValue(tau) is { } t) settings = settings with { Tau = t };
             if (parse.GetValue(repeats) is { } r) settings = settings with { Repeats = r };
             if (parse.GetValue(trainBatches) is { } tb) settings = settings with { TrainBatches = tb };
             if (parse.GetValue(testImages) is { } ti) settings = settings with { TestImages = ti };
             if (parse.GetValue(threads) is { } th) settings = settings with { Threads = th };
-            if (!(settings.Tau > 0) || !double.IsFinite(settings.Tau))
-            {
-                terminal.Error.WriteLine($"error: --tau must be a positive number, not {settings.Tau}");
-                return Task.FromResult(ExitCodes.InvalidInput);
-            }
-
-            if (parse.GetValue(memorySteps) is { } steps)
-                return Task.FromResult(MemoryFigures(terminal, steps, cancel));
-            if (parse.GetValue(quality) is { } qualityData)
-                return Task.FromResult(QualityFigures(terminal, qualityData, parse.GetValue(trainSize),
-                    parse.GetValue(testImages) ?? 500, settings.Repeats, cancel));
-            if (parse.GetValue(training) is { } dataset)
-                return Task.FromResult(TrainingFigures(terminal, dataset, parse.GetValue(trainSize), settings.Repeats,
-                    parse.GetValue(sideBySide), cancel));
 
             IReadOnlyList<SolverBenchmarkRow> rows;
             try
             {
-                terminal.Output.WriteLine($"gfe bench: tau {settings.Tau}, B {string.Join(",", settings.BatchSizes)}, " +
+                terminal.Output.WriteLine($"gfe bench solvers: tau {settings.Tau}, B {string.Join(",", settings.BatchSizes)}, " +
                                           $"{settings.Repeats} repeat(s), {settings.Threads} thread(s), {Environment.ProcessorCount} cores, " +
                                           $"native kernel SIMD path {SimdPaths.Name(SimdPaths.Default)} (this CPU runs {string.Join(", ", SimdPaths.Runnable.Select(SimdPaths.Name))})");
                 rows = SolverBenchmark.Run(settings, row => terminal.Output.WriteLine(
@@ -148,8 +110,7 @@ public static class BenchCommand
             }
             catch (ArgumentException e)
             {
-                terminal.Error.WriteLine($"error: {e.Message}");
-                return Task.FromResult(ExitCodes.InvalidInput);
+                throw GfeException.InvalidInput(e.Message);
             }
 
             terminal.Out.Write(Table(rows));
@@ -163,6 +124,80 @@ public static class BenchCommand
         return command;
     }
 
+    static Argument<string> DatasetArgument(string what) => new("dataset")
+    {
+        Description = $"{what} (e.g. mnist, fashion-mnist), from the data directory (${DataPaths.EnvironmentVariable}, else ~/.local/share/gfe/data).",
+    };
+
+    static Option<int> TrainSize() => NumberOptions.Whole("--train-size", "Training images (default 480).", 1, 1_000_000, 480);
+
+    static Command CreateTraining(Terminal terminal)
+    {
+        var dataset = DatasetArgument("The dataset to train on");
+        var trainSize = TrainSize();
+        var repeats = Repeats("Repeats of each kernel (default 3).");
+        var sideBySide = new Option<bool>("--side-by-side")
+        {
+            Description = "Also one native run alone, then two at once on two threads of this process; prints the throughput ratio (2 = perfect on 2 cores).",
+        };
+        var command = new Command("training", $"""
+            Time whole GFE-amd training runs with parity settings (B 16, tau 1e4, one thread), with amd.kernel torch
+            and native alternately, --repeats times; prints training images/s, AMD trials per batch, ms per trial, and
+            the native/torch ratio of each repeat.
+            {ExitCodes.Help}
+            """);
+        command.Arguments.Add(dataset);
+        foreach (var option in new Option[] { trainSize, repeats, sideBySide }) command.Options.Add(option);
+        command.SetAction((parse, cancel) => Task.FromResult(TrainingFigures(terminal, parse.GetValue(dataset)!,
+            parse.GetValue(trainSize), parse.GetValue(repeats) ?? 3, parse.GetValue(sideBySide), cancel)));
+        return command;
+    }
+
+    static Command CreatePerSampleQuality(Terminal terminal)
+    {
+        var dataset = DatasetArgument("The dataset to train and test on");
+        var trainSize = TrainSize();
+        var testImages = NumberOptions.Whole("--test-images", "Test images encoded (the first ones; default 500).", 1, 1_000_000, 500);
+        var repeats = Repeats("Seeds 0..N-1 (default 3).");
+        var command = new Command("per-sample-quality", $"""
+            Train a parity GFE-amd decoder (native kernel) on --train-size images, then encode the first --test-images
+            test images with batch-coupled AMD (B 16) and with per-sample AMD in one batch at
+            amd.perSampleToleranceScale 1, 1/4 and 1/16; prints test losses, steps per image and GFLOP/s per seed.
+            {ExitCodes.Help}
+            """);
+        command.Arguments.Add(dataset);
+        foreach (var option in new Option[] { trainSize, testImages, repeats }) command.Options.Add(option);
+        command.SetAction((parse, cancel) => Task.FromResult(QualityFigures(terminal, parse.GetValue(dataset)!,
+            parse.GetValue(trainSize), parse.GetValue(testImages), parse.GetValue(repeats) ?? 3, cancel)));
+        return command;
+    }
+
+    static Command CreateMemory(Terminal terminal)
+    {
+        var steps = new Option<long>("--steps")
+        {
+            Description = "AMD trials per kernel (at least 2; default 10000).",
+            HelpName = "N",
+            DefaultValueFactory = _ => 10_000,
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+                if (long.TryParse(text, System.Globalization.NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n is >= 2 and <= 1_000_000_000)
+                    return n;
+                result.AddError($"--steps must be a whole number 2 to 1000000000, not '{text}'");
+                return 0;
+            },
+        };
+        var command = new Command("memory", $"""
+            GFE-amd training steps on synthetic B = 16 batches until --steps AMD trials have run, per kernel; prints
+            resident memory at the start, middle and end, and the peak. Flat figures mean nothing leaks per step.
+            {ExitCodes.Help}
+            """);
+        command.Options.Add(steps);
+        command.SetAction((parse, cancel) => Task.FromResult(MemoryFigures(terminal, parse.GetValue(steps), cancel)));
+        return command;
+    }
+
     /// <summary>Whole parity runs per kernel on real data, alternating so both see the same machine load.</summary>
     static int TrainingFigures(Terminal terminal, string dataset, int trainSize, int repeats, bool sideBySide, CancellationToken cancel)
     {
@@ -173,10 +208,9 @@ public static class BenchCommand
         }
         catch (Exception e) when (e is DataException or IOException or ArgumentException)
         {
-            terminal.Error.WriteLine($"error: --training {dataset}: {e.Message} (fetch it with 'gfe data fetch {dataset}')");
-            return ExitCodes.Unavailable;
+            throw GfeException.Unavailable($"{dataset}: {e.Message} (fetch it with 'gfe data fetch {dataset}')", e);
         }
-        terminal.Output.WriteLine($"gfe bench --training {dataset}: GFE-amd parity, {trainSize} training images, B 16, tau 1e4, " +
+        terminal.Output.WriteLine($"gfe bench training {dataset}: GFE-amd parity, {trainSize} training images, B 16, tau 1e4, " +
                                   $"{repeats} repeat(s), 1 torch thread, {Environment.ProcessorCount} cores, SIMD {SimdPaths.Name(SimdPaths.Default)}");
         var trainingRates = new List<TrainingRate>();
         var ratios = new List<double>();
@@ -229,10 +263,9 @@ public static class BenchCommand
         }
         catch (Exception e) when (e is DataException or IOException or ArgumentException)
         {
-            terminal.Error.WriteLine($"error: --per-sample-quality {dataset}: {e.Message} (fetch it with 'gfe data fetch {dataset}')");
-            return ExitCodes.Unavailable;
+            throw GfeException.Unavailable($"{dataset}: {e.Message} (fetch it with 'gfe data fetch {dataset}')", e);
         }
-        terminal.Output.WriteLine($"gfe bench --per-sample-quality {dataset}: {trainSize} training images, {testSize} test images, seeds 0-{seeds - 1}");
+        terminal.Output.WriteLine($"gfe bench per-sample-quality {dataset}: {trainSize} training images, {testSize} test images, seeds 0-{seeds - 1}");
         var differences = new Dictionary<string, List<double>>();
         for (int seed = 0; seed < seeds; seed++)
         {
@@ -253,11 +286,6 @@ public static class BenchCommand
 
     static int MemoryFigures(Terminal terminal, long steps, CancellationToken cancel)
     {
-        if (steps < 2)
-        {
-            terminal.Error.WriteLine($"error: --memory-steps must be at least 2, not {steps}");
-            return ExitCodes.InvalidInput;
-        }
         foreach (var kernel in new[] { AmdKernel.Torch, AmdKernel.Native })
         {
             var points = new List<string>();
@@ -266,20 +294,6 @@ public static class BenchCommand
             terminal.Output.WriteLine($"{TrainingBenchmark.Name(kernel)}: resident {string.Join(", ", points)}; process peak so far {peak:F0} MB");
         }
         return ExitCodes.Success;
-    }
-
-    static IReadOnlyList<T> ParseList<T>(string text, string option, Func<string, T> parse)
-    {
-        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (parts.Length == 0) throw new FormatException($"{option} needs at least one value");
-        try
-        {
-            return parts.Select(parse).ToList();
-        }
-        catch (Exception e) when (e is FormatException or OverflowException)
-        {
-            throw new FormatException($"{option}: '{text}' is not a comma-separated list of whole numbers");
-        }
     }
 
     static Table Table(IReadOnlyList<SolverBenchmarkRow> rows)

@@ -30,10 +30,10 @@ public static class DataCommand
             HelpName = "DIR",
             DefaultValueFactory = _ => DataPaths.DefaultDirectory,
         };
-        var command = new Command("fetch", """
+        var command = new Command("fetch", $"""
             Make sure a dataset is present in the data directory, fetching it if it is missing (from a local copy, the
             download mirrors or the offline sources, checksums verified). Present datasets are left alone.
-            Exit codes: 0 ready, 3 could not be fetched, 130 interrupted.
+            {ExitCodes.Help}
             """);
         command.Arguments.Add(dataset);
         command.Options.Add(dataDir);

@@ -9,8 +9,8 @@ namespace Gfe.Client.Commands;
 /// </summary>
 public static class DatasetFetcher
 {
-    /// <summary>Returns <see cref="ExitCodes.Success"/>, or <see cref="ExitCodes.Unavailable"/> after printing why a
-    /// dataset could not be had.</summary>
+    /// <summary>Returns <see cref="ExitCodes.Success"/>, or throws <see cref="GfeException"/> with
+    /// <see cref="ExitCodes.Unavailable"/> saying why a dataset could not be had.</summary>
     public static async Task<int> EnsureAsync(IReadOnlyList<string> datasets, string dataDirectory, Terminal terminal, CancellationToken cancel)
     {
         var store = new DatasetStore(dataDirectory);
@@ -57,13 +57,11 @@ public static class DatasetFetcher
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            terminal.Error.WriteLine("interrupted while fetching data");
-            return ExitCodes.Interrupted;
+            throw new GfeException(ExitCodes.Interrupted, "interrupted while fetching data");
         }
         catch (Exception e) when (e is DataException or IOException or UnauthorizedAccessException)
         {
-            terminal.Error.WriteLine($"error: data in {store.Directory}: {e.Message}");
-            return ExitCodes.Unavailable;
+            throw GfeException.Unavailable($"data in {store.Directory}: {e.Message}", e);
         }
     }
 }

@@ -15,6 +15,15 @@ public static class ExitCodes
     /// <summary>The data or the cluster could not be reached, so nothing was run.</summary>
     public const int Unavailable = 3;
 
+    /// <summary>The runs finished but some result file could not be written (the folder is read-only, the disk is
+    /// full); every file that could be written was, and the message names the ones that were not.</summary>
+    public const int ResultsNotWritten = 4;
+
     /// <summary>Interrupted with Ctrl+C (128 + SIGINT, as shells report it).</summary>
     public const int Interrupted = 130;
+
+    /// <summary>The table printed by every command's --help and the README.</summary>
+    public const string Help =
+        "Exit codes: 0 done (every run completed), 1 a run failed (results still written), 2 invalid input (nothing ran), " +
+        "3 data or cluster unavailable, 4 a result file could not be written (the others were), 130 interrupted.";
 }

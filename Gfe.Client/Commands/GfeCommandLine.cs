@@ -5,16 +5,20 @@ namespace Gfe.Client.Commands;
 
 /// <summary>
 /// The <c>gfe</c> command tree and its entry point. Invalid arguments exit with <see cref="ExitCodes.InvalidInput"/>
-/// (like an invalid sweep file), and no command ends in a stack trace: unexpected errors print their message.
+/// (like an invalid sweep file), and no command ends in a stack trace: a <see cref="GfeException"/> thrown anywhere
+/// below is printed here, once, as one line, and its code is the exit code; anything unexpected prints its message
+/// and exits with <see cref="ExitCodes.RunsFailed"/>.
 /// </summary>
 public sealed class GfeCommandLine(Terminal terminal)
 {
     public RootCommand Build()
     {
-        var root = new RootCommand("""
+        var root = new RootCommand($"""
             gfe: sweeps of Gradient-Flow Encoding (GFE) and autoencoder training runs, on one machine or an Orleans cluster.
             Start with 'gfe sweep run <file.yaml>'; 'gfe sweep list-settings' shows what a sweep file can set.
+            {ExitCodes.Help}
             """);
+        // Each top-level command builds its own subtree; a new one is one more line here.
         root.Subcommands.Add(SweepCommand.Create(terminal));
         root.Subcommands.Add(DataCommand.Create(terminal));
         root.Subcommands.Add(ReportCommand.Create(terminal));
@@ -26,12 +30,17 @@ public sealed class GfeCommandLine(Terminal terminal)
     public async Task<int> InvokeAsync(IReadOnlyList<string> args, CancellationToken cancel)
     {
         // A bare 'gfe' is someone finding their way: show the overview rather than an error.
-        var parse = Build().Parse(args.Count == 0 ? ["--help"] : args);
+        var root = Build();
+        var parse = root.Parse(args.Count == 0 ? ["--help"] : args);
+        // So is a command that only groups others ('gfe bench', 'gfe sweep'): list them rather than complain.
+        if (parse.Errors.Count > 0 && parse.CommandResult.Command is { Action: null, Subcommands.Count: > 0 } && parse.UnmatchedTokens.Count == 0)
+            parse = root.Parse([.. args, "--help"]);
         // Help (--help) clears parse errors: "gfe sweep run --help" must show help, not complain about the file.
         if (parse.Errors.Count > 0 && parse.Action is not { ClearsParseErrors: true })
         {
-            foreach (var error in parse.Errors) terminal.Error.WriteLine($"error: {error.Message}");
-            terminal.Error.WriteLine($"See '{CommandPath(parse.CommandResult)} --help'.");
+            // The first problem, on one line, and where to read more: a wrong number of arguments often causes
+            // several errors that all say the same.
+            terminal.Error.WriteLine($"error: {parse.Errors[0].Message} (see '{CommandPath(parse.CommandResult)} --help')");
             return ExitCodes.InvalidInput;
         }
         try
@@ -44,6 +53,11 @@ public sealed class GfeCommandLine(Terminal terminal)
                 // Ctrl+C is handled by the caller's token, so that an interrupted sweep can still write its results.
                 ProcessTerminationTimeout = null,
             }, cancel);
+        }
+        catch (GfeException e)
+        {
+            terminal.Error.WriteLine($"error: {e.Message}");
+            return e.ExitCode;
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {

@@ -22,7 +22,8 @@ public static class ReportCommand
             training images seen and against training seconds, one line per method (mean over seeds); and, when the
             folder has reconstructions.csv (runs with 'reconstructions: K'), the reconstruction grids in
             reconstructions/: one per run and Figure 3 per trainSize (figure3.n<trainSize>.png).
-            Exit codes: 0 written, 2 a file is malformed, 3 the folder or a file is missing.
+            Exit codes: 0 written, 2 a file is malformed, 3 the folder or a file is missing, 4 a table or figure could
+            not be written.
             """);
         command.Arguments.Add(folder);
         command.SetAction(parse => Execute(parse.GetValue(folder)!, terminal));
@@ -36,15 +37,9 @@ public static class ReportCommand
         {
             written = ResultsReport.Write(directory);
         }
-        catch (ResultsFileException e)
-        {
-            terminal.Error.WriteLine($"error: {e.Message}");
-            return e.Missing ? ExitCodes.Unavailable : ExitCodes.InvalidInput;
-        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            terminal.Error.WriteLine($"error: cannot write the report into {directory}: {e.Message}");
-            return ExitCodes.RunsFailed;
+            throw new GfeException(ExitCodes.ResultsNotWritten, $"cannot write the report into {directory}: {e.Message}", e);
         }
 
         terminal.Output.WriteLine($"{Path.Combine(directory, ResultsWriter.TableMarkdownFile)}, {ResultsWriter.TableCsvFile}: {written.Pivot.Rows.Count} table rows");

@@ -28,11 +28,21 @@ public static class SweepAttachCommands
         Description = "The sweep file (YAML) that was run: its runs' keys name the grains to ask.",
     };
 
-    static Option<string?> ClusterOption() => new("--cluster")
+    static Option<string?> ClusterOption() => ClusterArguments.Cluster(
+        $"The cluster the sweep runs on, as for 'gfe sweep run': 'redis://[:PASSWORD@]HOST[:PORT]', 'localhost[:PORT]' or 'host:port,...'. Default: ${ClusterConnection.EnvironmentVariable}; required (local-mode runs end with their gfe process).");
+
+    /// <summary>Adds the sweep file, --cluster and --connect-timeout to <paramref name="command"/> and returns a way
+    /// to run an action attached to the cluster with them.</summary>
+    static Func<ParseResult, string?, CancellationToken, Func<SweepFile, SweepAttachment, string?, Task<int>>, Task<int>> Attach(
+        Command command, Terminal terminal)
     {
-        Description = $"The cluster the sweep runs on, as for 'gfe sweep run': 'redis://[:PASSWORD@]HOST[:PORT]', 'localhost[:PORT]' or 'host:port,...'. Default: ${ClusterConnection.EnvironmentVariable}; required (local-mode runs end with their gfe process).",
-        HelpName = "GATEWAYS",
-    };
+        var (file, cluster, timeout) = (SweepFileArgument(), ClusterOption(), ClusterArguments.ConnectTimeout());
+        command.Arguments.Add(file);
+        command.Options.Add(cluster);
+        command.Options.Add(timeout);
+        return (parse, resultsRoot, cancel, action) => AttachAsync(parse.GetValue(file)!, parse.GetValue(cluster), parse.GetValue(timeout),
+            resultsRoot, terminal, cancel, action);
+    }
 
     static Option<string> ResultsOption() => new("--results")
     {
@@ -43,14 +53,13 @@ public static class SweepAttachCommands
 
     static Command CreateStatus(Terminal terminal)
     {
-        var (file, cluster) = (SweepFileArgument(), ClusterOption());
-        var command = new Command("status", """
+        var command = new Command("status", $"""
             Show where every run of a sweep on a cluster is (state, progress, silo, error), once. Submits nothing.
-            Exit codes: 0 shown, 2 invalid sweep file or arguments, 3 cluster unavailable.
+            Logs to {StatePaths.Directory}/<sweep>.log.
+            {ExitCodes.Help}
             """);
-        command.Arguments.Add(file);
-        command.Options.Add(cluster);
-        command.SetAction((parse, cancel) => AttachAsync(parse.GetValue(file)!, parse.GetValue(cluster), null, terminal, cancel,
+        var attach = Attach(command, terminal);
+        command.SetAction((parse, cancel) => attach(parse, null, cancel,
             async (sweep, attachment, _) =>
             {
                 var progress = await attachment.PollAsync(sweep.Runs, TimeSpan.Zero);
@@ -62,20 +71,19 @@ public static class SweepAttachCommands
 
     static Command CreateWatch(Terminal terminal)
     {
-        var (file, cluster, results) = (SweepFileArgument(), ClusterOption(), ResultsOption());
+        var results = ResultsOption();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display; print only problems." };
-        var command = new Command("watch", """
+        var command = new Command("watch", $"""
             Follow the runs of a sweep on a cluster until every submitted run has finished, then write the results
-            (as 'gfe sweep run' does). Submits nothing: runs never submitted stay so ('gfe sweep run' submits them).
-            Ctrl+C stops watching and writes what has finished; the runs go on.
-            Exit codes: 0 all runs completed, 1 a run failed or was never submitted, 2 invalid sweep file or
-            arguments, 3 cluster unavailable, 130 interrupted.
+            (as 'gfe sweep run' does). Submits nothing: runs never submitted stay so ('gfe sweep run' submits them,
+            and until then they count as not completed: exit code 1). Ctrl+C stops watching and writes what has
+            finished; the runs go on.
+            {ExitCodes.Help}
             """);
-        command.Arguments.Add(file);
-        command.Options.Add(cluster);
+        var attach = Attach(command, terminal);
         command.Options.Add(results);
         command.Options.Add(quiet);
-        command.SetAction((parse, cancel) => AttachAsync(parse.GetValue(file)!, parse.GetValue(cluster), parse.GetValue(results), terminal, cancel,
+        command.SetAction((parse, cancel) => attach(parse, parse.GetValue(results), cancel,
             async (sweep, attachment, resultsDirectory) =>
             {
                 var outcome = parse.GetValue(quiet) ? await attachment.WatchAsync(sweep.Runs, null, cancel)
@@ -88,16 +96,15 @@ public static class SweepAttachCommands
 
     static Command CreateResults(Terminal terminal)
     {
-        var (file, cluster, results) = (SweepFileArgument(), ClusterOption(), ResultsOption());
-        var command = new Command("results", """
+        var results = ResultsOption();
+        var command = new Command("results", $"""
             Write the results of a sweep on a cluster as they are now (runs.csv lists unfinished runs with their
-            state), without waiting. Submits nothing.
-            Exit codes: 0 all runs completed, 1 some did not, 2 invalid sweep file or arguments, 3 cluster unavailable.
+            state), without waiting. Submits nothing. Exit code 1 when some run has not completed.
+            {ExitCodes.Help}
             """);
-        command.Arguments.Add(file);
-        command.Options.Add(cluster);
+        var attach = Attach(command, terminal);
         command.Options.Add(results);
-        command.SetAction((parse, cancel) => AttachAsync(parse.GetValue(file)!, parse.GetValue(cluster), parse.GetValue(results), terminal, cancel,
+        command.SetAction((parse, cancel) => attach(parse, parse.GetValue(results), cancel,
             async (sweep, attachment, resultsDirectory) =>
             {
                 var now = DateTime.UtcNow;
@@ -110,15 +117,13 @@ public static class SweepAttachCommands
 
     static Command CreateCancel(Terminal terminal)
     {
-        var (file, cluster) = (SweepFileArgument(), ClusterOption());
-        var command = new Command("cancel", """
+        var command = new Command("cancel", $"""
             Cancel every queued or running run of a sweep on a cluster; they are recorded as cancelled (a later
             'gfe sweep run' trains them again). Completed runs keep their results.
-            Exit codes: 0 done, 2 invalid sweep file or arguments, 3 cluster unavailable.
+            {ExitCodes.Help}
             """);
-        command.Arguments.Add(file);
-        command.Options.Add(cluster);
-        command.SetAction((parse, cancel) => AttachAsync(parse.GetValue(file)!, parse.GetValue(cluster), null, terminal, cancel,
+        var attach = Attach(command, terminal);
+        command.SetAction((parse, cancel) => attach(parse, null, cancel,
             async (sweep, attachment, _) =>
             {
                 var cancelled = await attachment.CancelAsync(sweep.Runs);
@@ -131,83 +136,44 @@ public static class SweepAttachCommands
     }
 
     /// <summary>Loads the sweep file, connects to the cluster and runs <paramref name="action"/> with the results
-    /// folder (when <paramref name="resultsRoot"/> is given) or null. Problems are reported with exit codes 2 and 3.</summary>
+    /// folder (when <paramref name="resultsRoot"/> is given) or null. Problems are thrown as <see cref="GfeException"/>.</summary>
     static async Task<int> AttachAsync(
-        string sweepFile, string? cluster, string? resultsRoot, Terminal terminal, CancellationToken cancel,
+        string sweepFile, string? cluster, double timeoutSeconds, string? resultsRoot, Terminal terminal, CancellationToken cancel,
         Func<SweepFile, SweepAttachment, string?, Task<int>> action)
     {
-        SweepFile sweep;
-        try
-        {
-            sweep = SweepFileParser.Load(sweepFile);
-        }
-        catch (SweepFileException e)
-        {
-            terminal.Error.WriteLine(e.Message);
-            return ExitCodes.InvalidInput;
-        }
-
-        cluster = string.IsNullOrWhiteSpace(cluster) ? Environment.GetEnvironmentVariable(ClusterConnection.EnvironmentVariable) : cluster;
-        if (string.IsNullOrWhiteSpace(cluster))
-        {
-            terminal.Error.WriteLine($"error: --cluster (or ${ClusterConnection.EnvironmentVariable}) is required: only a cluster keeps runs after their gfe process ends");
-            return ExitCodes.InvalidInput;
-        }
-        ClusterAddress address;
-        try
-        {
-            address = ClusterAddress.Parse(cluster);
-        }
-        catch (ArgumentException e)
-        {
-            terminal.Error.WriteLine($"error: --cluster '{ClusterAddress.Redact(cluster)}': {e.Message}");
-            return ExitCodes.InvalidInput;
-        }
+        var sweep = SweepFileParser.Load(sweepFile);
+        var address = ClusterArguments.Resolve(cluster) ?? throw GfeException.InvalidInput(
+            $"--cluster (or ${ClusterConnection.EnvironmentVariable}) is required: only a cluster keeps runs after their gfe process ends");
 
         string? resultsDirectory = resultsRoot is null ? null : Path.GetFullPath(Path.Combine(resultsRoot, sweep.Name));
         string logFile;
         try
         {
-            var logFolder = resultsDirectory ?? Path.Combine(Path.GetTempPath(), "gfe");
-            Directory.CreateDirectory(logFolder);
-            logFile = Path.Combine(logFolder, resultsDirectory is null ? $"{sweep.Name}.log" : "gfe.log");
+            // With a results folder the log goes there, as for 'gfe sweep run'; otherwise into the user's own
+            // state folder, never a shared temp directory that other users can read.
+            logFile = resultsDirectory is null
+                ? Path.Combine(StatePaths.Create(), $"{sweep.Name}.log")
+                : Path.Combine(Directory.CreateDirectory(resultsDirectory).FullName, "gfe.log");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            terminal.Error.WriteLine($"error: cannot create the folder for gfe's log: {e.Message}");
-            return ExitCodes.Unavailable;
+            throw GfeException.Unavailable($"cannot create the folder for gfe's log: {e.Message}", e);
         }
 
-        IHost host;
-        try
-        {
-            host = await ClusterConnection.ConnectAsync(address, logFile, cancel);
-        }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-        {
-            return ExitCodes.Interrupted;
-        }
-        catch (Exception e)
-        {
-            terminal.Error.WriteLine($"error: cannot connect to the cluster at {address}: {e.Message} (details in {logFile})");
-            return ExitCodes.Unavailable;
-        }
-
+        using var host = await ClusterArguments.ConnectAsync(address, logFile, timeoutSeconds, cancel);
         try
         {
             return await action(sweep, new SweepAttachment(host.Services.GetRequiredService<IGrainFactory>()), resultsDirectory);
         }
         catch (Exception e) when (e is TimeoutException or Orleans.Runtime.OrleansException)
         {
-            terminal.Error.WriteLine($"error: the cluster at {address} did not answer: {e.Message}");
-            return ExitCodes.Unavailable;
+            throw GfeException.Unavailable($"the cluster at {address} did not answer: {e.Message}", e);
         }
         finally
         {
             using var timeout = new CancellationTokenSource(ShutdownTimeout);
             try { await host.StopAsync(timeout.Token); }
             catch (OperationCanceledException) { /* the process ends regardless */ }
-            host.Dispose();
         }
     }
 
@@ -235,15 +201,7 @@ public static class SweepAttachCommands
 
     static int WriteResults(SweepFile sweep, SweepOutcome outcome, string resultsDirectory, Terminal terminal)
     {
-        try
-        {
-            ResultsWriter.Write(resultsDirectory, sweep, outcome);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            terminal.Error.WriteLine($"error: cannot write the results to {resultsDirectory}: {e.Message}");
-            return ExitCodes.RunsFailed;
-        }
+        if (SweepRunCommand.WriteResults(resultsDirectory, sweep, outcome) is { } notWritten) throw notWritten;
         int completed = outcome.Runs.Count(r => r.Status.State == RunState.Completed);
         int notSubmitted = outcome.Runs.Count(r => r.Status.State == RunState.NotStarted);
         terminal.Output.WriteLine($"{completed}/{outcome.Runs.Count} runs completed" +

@@ -20,6 +20,9 @@ public static class SweepCommand
         return sweep;
     }
 
+    /// <summary>Far more runs at once than any machine has cores; beyond it a typo is likelier than a wish.</summary>
+    const int MaxLocalSlots = 4096;
+
     static Argument<string> SweepFileArgument() => new("file")
     {
         Description = "The sweep file (YAML): a name, a grid of settings and/or a list of runs. See docs/sweep-files.md and 'gfe sweep list-settings'.",
@@ -40,32 +43,23 @@ public static class SweepCommand
             HelpName = "DIR",
             DefaultValueFactory = _ => DataPaths.DefaultDirectory,
         };
-        var slots = new Option<int?>("--slots")
-        {
-            Description = "Local mode: how many runs train at the same time in this process (default: the runner's choice, one per core). Each run uses one core.",
-            HelpName = "N",
-        };
-        slots.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 1) result.AddError("--slots must be at least 1");
-        });
+        var slots = NumberOptions.OptionalWhole("--slots",
+            "Local mode: how many runs train at the same time in this process (default: the runner's choice, one per core). Each run uses one core.",
+            1, MaxLocalSlots);
         var quiet = new Option<bool>("--quiet", "-q")
         {
             Description = "No progress display; print only problems. The exit code and the result files tell the outcome.",
         };
-        var cluster = new Option<string?>("--cluster")
-        {
-            Description = $"Run on a running cluster (gfe-silo processes) instead of a silo inside this process: 'localhost', 'localhost:PORT' or 'host:port,host:port' (gateways), or 'redis://[:PASSWORD@]HOST[:PORT]' (silos with Clustering=redis; the password may instead come from ${ClusterAddress.RedisPasswordVariable}). Default: ${ClusterConnection.EnvironmentVariable}; unset means local mode.",
-            HelpName = "GATEWAYS",
-        };
+        var cluster = ClusterArguments.Cluster(
+            $"Run on a running cluster (gfe-silo processes) instead of a silo inside this process: 'localhost', 'localhost:PORT' or 'host:port,host:port' (gateways), or 'redis://[:PASSWORD@]HOST[:PORT]' (silos with Clustering=redis; the password may instead come from ${ClusterAddress.RedisPasswordVariable}). Default: ${ClusterConnection.EnvironmentVariable}; unset means local mode.");
+        var connectTimeout = ClusterArguments.ConnectTimeout();
 
-        var command = new Command("run", """
+        var command = new Command("run", $"""
             Validate a sweep file, then train every run it describes and write the results.
             Each run is a grain keyed by its settings: a run already done on the cluster is reused, not trained again.
             Progress is shown live on a terminal and as periodic lines otherwise (CI, pipes). Ctrl+C stops waiting,
             writes what has finished and exits with 130.
-            Exit codes: 0 all runs completed, 1 a run failed (results still written), 2 invalid sweep file or
-            arguments (nothing ran), 3 data or cluster unavailable, 130 interrupted.
+            {ExitCodes.Help}
             """);
         command.Arguments.Add(file);
         command.Options.Add(results);
@@ -73,6 +67,7 @@ public static class SweepCommand
         command.Options.Add(slots);
         command.Options.Add(quiet);
         command.Options.Add(cluster);
+        command.Options.Add(connectTimeout);
         command.SetAction((parse, cancel) => SweepRunCommand.ExecuteAsync(
             new SweepRunRequest(
                 parse.GetValue(file)!,
@@ -80,7 +75,8 @@ public static class SweepCommand
                 parse.GetValue(dataDir)!,
                 parse.GetValue(slots),
                 parse.GetValue(quiet),
-                parse.GetValue(cluster)),
+                parse.GetValue(cluster),
+                TimeSpan.FromSeconds(parse.GetValue(connectTimeout))),
             terminal,
             cancel));
         return command;
@@ -89,9 +85,10 @@ public static class SweepCommand
     static Command CreateValidate(Terminal terminal)
     {
         var file = SweepFileArgument();
-        var command = new Command("validate", """
+        var command = new Command("validate", $"""
             Check a sweep file without running anything and print the runs it expands to, in order, with their keys.
-            Exit codes: 0 valid, 2 invalid (every problem is listed as file:line:column: key: message).
+            Every problem is listed as file:line:column: key: message.
+            {ExitCodes.Help}
             """);
         command.Arguments.Add(file);
         command.SetAction(parse => Validate(parse.GetValue(file)!, terminal));
@@ -100,17 +97,7 @@ public static class SweepCommand
 
     static int Validate(string path, Terminal terminal)
     {
-        SweepFile sweep;
-        try
-        {
-            sweep = SweepFileParser.Load(path);
-        }
-        catch (SweepFileException e)
-        {
-            terminal.Error.WriteLine(e.Message);
-            return ExitCodes.InvalidInput;
-        }
-
+        var sweep = SweepFileParser.Load(path);
         terminal.Output.WriteLine($"sweep {sweep.Name}: {sweep.Runs.Count} runs" + (sweep.Description.Length > 0 ? $" ({sweep.Description.Trim()})" : ""));
         foreach (var note in sweep.DuplicateNotes) terminal.Output.WriteLine($"note: {note}");
 

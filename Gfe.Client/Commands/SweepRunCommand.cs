@@ -22,34 +22,9 @@ public static class SweepRunCommand
 
     public static async Task<int> ExecuteAsync(SweepRunRequest request, Terminal terminal, CancellationToken cancel)
     {
-        SweepFile sweep;
-        try
-        {
-            sweep = SweepFileParser.Load(request.SweepFile);
-        }
-        catch (SweepFileException e)
-        {
-            terminal.Error.WriteLine(e.Message);
-            return ExitCodes.InvalidInput;
-        }
-
-        var cluster = string.IsNullOrWhiteSpace(request.Cluster)
-            ? Environment.GetEnvironmentVariable(ClusterConnection.EnvironmentVariable)
-            : request.Cluster;
-        bool local = string.IsNullOrWhiteSpace(cluster);
-        ClusterAddress? address = null;
-        if (!local)
-        {
-            try
-            {
-                address = ClusterAddress.Parse(cluster!);
-            }
-            catch (ArgumentException e)
-            {
-                terminal.Error.WriteLine($"error: --cluster '{ClusterAddress.Redact(cluster!)}': {e.Message}");
-                return ExitCodes.InvalidInput;
-            }
-        }
+        var sweep = SweepFileParser.Load(request.SweepFile);
+        var address = ClusterArguments.Resolve(request.Cluster);
+        bool local = address is null;
 
         var resultsDirectory = Path.GetFullPath(Path.Combine(request.ResultsRoot, sweep.Name));
         try
@@ -58,8 +33,7 @@ public static class SweepRunCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            terminal.Error.WriteLine($"error: cannot create the results folder {resultsDirectory}: {e.Message}");
-            return ExitCodes.Unavailable;
+            throw GfeException.Unavailable($"cannot create the results folder {resultsDirectory}: {e.Message}", e);
         }
         var logFile = Path.Combine(resultsDirectory, "gfe.log");
 
@@ -81,14 +55,9 @@ public static class SweepRunCommand
                 .ToList();
             if (datasets.Count > 0)
             {
-                var fetched = await DatasetFetcher.EnsureAsync(datasets, request.DataDirectory, terminal, cancel);
-                if (fetched != ExitCodes.Success) return fetched;
+                await DatasetFetcher.EnsureAsync(datasets, request.DataDirectory, terminal, cancel);
                 var tooLarge = DatasetSizeCheck.Problems(sweep, new DatasetStore(request.DataDirectory));
-                if (tooLarge.Count > 0)
-                {
-                    foreach (var problem in tooLarge) terminal.Error.WriteLine(problem);
-                    return ExitCodes.InvalidInput;
-                }
+                if (tooLarge.Count > 0) throw GfeException.InvalidInput(string.Join(Environment.NewLine, tooLarge));
             }
         }
 
@@ -97,18 +66,15 @@ public static class SweepRunCommand
         {
             host = local
                 ? await LocalCluster.StartAsync(request.DataDirectory, request.Slots, logFile, cancel)
-                : await ClusterConnection.ConnectAsync(address!, logFile, cancel);
+                : await ClusterArguments.ConnectAsync(address!, logFile, request.ConnectTimeout.TotalSeconds, cancel);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            terminal.Error.WriteLine("interrupted before any run was submitted");
-            return ExitCodes.Interrupted;
+            throw new GfeException(ExitCodes.Interrupted, "interrupted before any run was submitted");
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not GfeException)
         {
-            var what = local ? "start the local silo" : $"connect to the cluster at {address}";
-            terminal.Error.WriteLine($"error: cannot {what}: {e.Message} (details in {logFile})");
-            return ExitCodes.Unavailable;
+            throw GfeException.Unavailable($"cannot start the local silo: {e.Message} (details in {logFile})", e);
         }
 
         try
@@ -118,21 +84,45 @@ public static class SweepRunCommand
                 : terminal.Interactive ? await LiveSweepView.ShowAsync(terminal.Out, sweep.Name, report => runner.RunAsync(sweep.Runs, report, cancel))
                 : await runner.RunAsync(sweep.Runs, new PlainSweepView(terminal.Output).Report, cancel);
 
-            try
-            {
-                ResultsWriter.Write(resultsDirectory, sweep, outcome);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ResultsFileException)
-            {
-                terminal.Error.WriteLine($"error: cannot write the results to {resultsDirectory}: {e.Message}");
-                return ExitCodes.RunsFailed;
-            }
+            var notWritten = WriteResults(resultsDirectory, sweep, outcome);
             Summarise(sweep, outcome, resultsDirectory, request.Quiet, terminal);
+            if (notWritten is not null) throw notWritten;
             return outcome.ExitCode;
         }
         finally
         {
             await StopAsync(host);
+        }
+    }
+
+    /// <summary>Writes the results; when some file cannot be written in the results folder, writes them all again
+    /// into a new folder under gfe's state folder, so that finished runs are never lost, and returns the exception
+    /// (exit code 4) to throw once the summary is printed.</summary>
+    public static GfeException? WriteResults(string resultsDirectory, SweepFile sweep, SweepOutcome outcome)
+    {
+        try
+        {
+            ResultsWriter.Write(resultsDirectory, sweep, outcome);
+            return null;
+        }
+        catch (ResultsNotWrittenException e)
+        {
+            string rescue;
+            try
+            {
+                var folder = Path.Combine(StatePaths.Create("results"), $"{sweep.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+                ResultsWriter.Write(folder, sweep, outcome);
+                rescue = $"all results were written to {folder} instead";
+            }
+            catch (GfeException second)
+            {
+                rescue = $"and not to the state folder either ({second.Message})";
+            }
+            catch (Exception second) when (second is IOException or UnauthorizedAccessException)
+            {
+                rescue = $"and not to the state folder either ({second.Message})";
+            }
+            return new GfeException(ExitCodes.ResultsNotWritten, $"{e.Message}; {rescue}");
         }
     }
 

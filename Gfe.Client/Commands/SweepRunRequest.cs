@@ -7,4 +7,5 @@ public sealed record SweepRunRequest(
     string DataDirectory,
     int? Slots,
     bool Quiet,
-    string? Cluster);
+    string? Cluster,
+    TimeSpan ConnectTimeout);

@@ -51,11 +51,10 @@ public sealed record ResultPivot(
                 var cells = new Dictionary<string, PivotCell>();
                 foreach (var evaluation in evaluations)
                 {
-                    var values = group
-                        .Select(r => r.TestLoss.TryGetValue(evaluation, out var loss) ? (double?)loss : null)
-                        .OfType<double>()
-                        .ToList();
-                    if (values.Count > 0) cells[evaluation] = PivotCell.Of(values);
+                    var contributing = group.Where(r => r.TestLoss.ContainsKey(evaluation)).ToList();
+                    var values = contributing.Select(r => r.TestLoss[evaluation]).ToList();
+                    if (values.Count > 0)
+                        cells[evaluation] = PivotCell.Of(values, contributing.Count(r => r.Warnings.Length > 0));
                 }
                 return new PivotRow(settings, cells);
             })

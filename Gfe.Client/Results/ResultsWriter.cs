@@ -26,19 +26,36 @@ public static class ResultsWriter
     public const string ManifestFile = "manifest.json";
     public const string ReconstructionsFile = "reconstructions.csv";
     public const string ReconstructionsFolder = "reconstructions";
+    public const string WarningsColumn = "warnings";
 
     static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
-    /// <summary>Writes every result file into <paramref name="directory"/> (created if needed).</summary>
+    /// <summary>Writes every result file into <paramref name="directory"/> (created if needed). A file that cannot
+    /// be written does not stop the others: each is tried, and then <see cref="ResultsNotWrittenException"/> names
+    /// the ones that failed.</summary>
     public static void Write(string directory, SweepFile sweep, SweepOutcome outcome)
     {
-        Directory.CreateDirectory(directory);
-        WriteRuns(Path.Combine(directory, RunsFile), outcome.Runs);
-        WriteCurves(Path.Combine(directory, CurvesFile), outcome.Runs);
-        WriteManifest(Path.Combine(directory, ManifestFile), sweep, outcome);
-        WriteReconstructions(Path.Combine(directory, ReconstructionsFile), outcome.Runs);
+        var failed = new List<string>();
+        Try(directory, () => Directory.CreateDirectory(directory));
+        Try(RunsFile, () => WriteRuns(Path.Combine(directory, RunsFile), outcome.Runs));
+        Try(CurvesFile, () => WriteCurves(Path.Combine(directory, CurvesFile), outcome.Runs));
+        Try(ManifestFile, () => WriteManifest(Path.Combine(directory, ManifestFile), sweep, outcome));
+        Try(ReconstructionsFile, () => WriteReconstructions(Path.Combine(directory, ReconstructionsFile), outcome.Runs));
         // The tables and figures come from the files just written, by the same code as 'gfe report'.
-        ResultsReport.Write(directory, sweep.Name, sweep.Description);
+        Try("tables and plots", () => ResultsReport.Write(directory, sweep.Name, sweep.Description));
+        if (failed.Count > 0) throw new ResultsNotWrittenException(directory, failed);
+
+        void Try(string what, Action write)
+        {
+            try
+            {
+                write();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ResultsFileException)
+            {
+                failed.Add($"{what}: {e.Message}");
+            }
+        }
     }
 
     /// <summary>The pixels of the runs that returned reconstructions (Figure 3), for <see cref="ResultsReport"/> to
@@ -66,7 +83,7 @@ public static class ResultsWriter
             "finalTrainLoss", "imagesSeen", "testImages",
             "trainAmd.solves", "trainAmd.acceptedPerSolve", "trainAmd.rejectedPerSolve", "trainAmd.forced",
             "testAmd.solves", "testAmd.acceptedPerSolve", "testAmd.rejectedPerSolve", "testAmd.forced",
-            "trainSeconds", "testSeconds", "silo", "device", "amdKernelRan", "simd", "dataProvenance", "error",
+            "trainSeconds", "testSeconds", "silo", "device", "amdKernelRan", "simd", "dataProvenance", "error", WarningsColumn,
         ]);
         foreach (var (run, status) in runs)
         {
@@ -89,6 +106,7 @@ public static class ResultsWriter
                 outcome?.Simd ?? "",
                 outcome?.DataProvenance ?? "",
                 status.Error ?? "",
+                RunWarnings.For(outcome),
             ]);
         }
     }
@@ -148,7 +166,10 @@ public static class ResultsWriter
         }
         else
         {
-            text.Append($"Test loss per image ({LossName(pivot.Losses)}): mean ± sample standard deviation over seeds (n = number of seeds).\n\n");
+            text.Append($"Test loss per image ({LossName(pivot.Losses)}): mean ± sample standard deviation over seeds (n = number of seeds).");
+            if (pivot.Rows.Any(r => r.Cells.Values.Any(c => c.Warned > 0)))
+                text.Append($" {PivotCell.WarningMark}: the cell includes runs that diverged (the warnings column of {RunsFile}).");
+            text.Append("\n\n");
             List<string> header = [.. pivot.RowSettings, .. pivot.Evaluations];
             text.Append("| ").Append(string.Join(" | ", header.Select(MarkdownCell))).Append(" |\n");
             text.Append('|').Append(string.Concat(header.Select(_ => "---|"))).Append('\n');

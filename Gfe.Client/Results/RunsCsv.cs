@@ -16,6 +16,8 @@ public static class RunsCsv
             .Where(c => c.name.StartsWith(TestLossPrefix, StringComparison.Ordinal))
             .ToList();
 
+        // A runs.csv from before the warnings column reads as a file without warnings.
+        int? warnings = file.HasColumn(ResultsWriter.WarningsColumn) ? file.Column(ResultsWriter.WarningsColumn) : null;
         var rows = new List<RunRow>();
         for (int i = 0; i < file.Rows.Count; i++)
         {
@@ -27,7 +29,7 @@ public static class RunsCsv
             foreach (var (name, column) in evaluations)
                 if (file.Number(i, column) is { } loss)
                     testLoss[name[TestLossPrefix.Length..]] = loss;
-            rows.Add(new RunRow(fields[key], settings, fields[state], testLoss));
+            rows.Add(new RunRow(fields[key], settings, fields[state], testLoss, warnings is int w ? fields[w] : ""));
         }
         return rows;
     }

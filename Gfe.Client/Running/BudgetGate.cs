@@ -16,10 +16,16 @@ public sealed class BudgetGate(SweepBudget budget)
     public const string Phase = "budget";
 
     readonly Stopwatch clock = Stopwatch.StartNew();
+    readonly Lock gate = new();
     long committedImages;
 
     /// <summary>Null when the run may start (and its images are then committed), else why not.</summary>
     public string? Admit(SweepRun run)
+    {
+        lock (gate) return AdmitLocked(run);
+    }
+
+    string? AdmitLocked(SweepRun run)
     {
         if (budget.MaxHours is { } hours && clock.Elapsed.TotalHours >= hours)
             return $"not started: budget.maxHours ({hours} h) reached";

@@ -22,10 +22,14 @@ public static class ClusterConnection
 
     public const int DefaultGatewayPort = 30000;
 
-    /// <summary>The Orleans client keeps retrying a gateway that is down; give up and say so after this long.</summary>
-    public static TimeSpan ConnectTimeout { get; } = TimeSpan.FromSeconds(30);
+    /// <summary>The Orleans client keeps retrying a gateway that is down; give up and say so after this long unless
+    /// the command line says otherwise (--connect-timeout). A live gateway on a LAN answers within a second.</summary>
+    public static TimeSpan DefaultConnectTimeout { get; } = TimeSpan.FromSeconds(10);
 
-    public static async Task<IHost> ConnectAsync(ClusterAddress address, string logFile, CancellationToken cancel)
+    public static Task<IHost> ConnectAsync(ClusterAddress address, string logFile, CancellationToken cancel) =>
+        ConnectAsync(address, logFile, DefaultConnectTimeout, cancel);
+
+    public static async Task<IHost> ConnectAsync(ClusterAddress address, string logFile, TimeSpan connectTimeout, CancellationToken cancel)
     {
         var endpoints = address.Gateways;
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -49,7 +53,7 @@ public static class ClusterConnection
         });
         var host = builder.Build();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        timeout.CancelAfter(ConnectTimeout);
+        timeout.CancelAfter(connectTimeout);
         try
         {
             await host.StartAsync(timeout.Token);
@@ -58,8 +62,8 @@ public static class ClusterConnection
         {
             host.Dispose();
             throw new TimeoutException(address.UsesRedis
-                ? $"no silo of cluster {ClusterId} answered within {ConnectTimeout.TotalSeconds:0} s; are Redis and gfe-silo (with Clustering=redis) running?"
-                : $"no gateway answered within {ConnectTimeout.TotalSeconds:0} s; is gfe-silo running there?");
+                ? $"no silo of cluster {ClusterId} answered within {connectTimeout.TotalSeconds:0.#} s (--connect-timeout); are Redis and gfe-silo (with Clustering=redis) running?"
+                : $"no gateway answered within {connectTimeout.TotalSeconds:0.#} s (--connect-timeout); is gfe-silo running there?");
         }
         return host;
     }

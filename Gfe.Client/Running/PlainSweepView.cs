@@ -10,7 +10,8 @@ namespace Gfe.Client.Running;
 /// </summary>
 public sealed class PlainSweepView(TextWriter output)
 {
-    static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(5);
+    /// <summary>The sweep runner reports at least every second, so lines come at most about 5 s apart.</summary>
+    static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(4);
     static readonly TimeSpan MaxInterval = TimeSpan.FromSeconds(30);
 
     /// <summary>Runs in flight named on a summary line; more would make the line unreadable.</summary>

@@ -1,9 +1,12 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
+using Gfe.Client.Commands;
 using Gfe.Abstractions;
 using Gfe.Client.Sweeps;
-using Gfe.Engine.Runs;
+using Gfe.Engine.Benchmarks;
 using Gfe.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -19,25 +22,59 @@ namespace Gfe.Client.Running;
 /// </summary>
 public static class SchedulerBenchmark
 {
-    public static async Task<SchedulerBenchmarkResult> RunAsync(SchedulerBenchmarkSettings settings, string logFile, CancellationToken cancel)
+    /// <summary>The benchmark's runs as a sweep file would give them (a grid over seeds of simulated runs), and how
+    /// long validating that file took (wall clock and the process's CPU time, which a busy machine does not inflate): the path <c>gfe sweep validate</c> and <c>gfe sweep run</c> take.</summary>
+    public static (SweepFile Sweep, TimeSpan Validation, TimeSpan Cpu) Validate(SchedulerBenchmarkSettings settings)
+    {
+        var text = new StringBuilder("name: bench-scheduler\ngrid:\n  seed: [");
+        for (int i = 0; i < settings.Runs; i++) text.Append(i == 0 ? "" : ", ").Append(i.ToString(CultureInfo.InvariantCulture));
+        text.Append("]\nsettings:\n  method: simulate\n  trainSize: 100\n  simulateSeconds: ")
+            .Append(settings.Seconds.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        var sweep = SweepFileParser.Parse(text.ToString(), "bench-scheduler.yaml");
+        return (sweep, clock.Elapsed, Process.GetCurrentProcess().TotalProcessorTime - cpu);
+    }
+
+    /// <param name="output">where the plain progress lines go, as <c>gfe sweep run</c> prints them in a log</param>
+    public static async Task<SchedulerBenchmarkResult> RunAsync(SchedulerBenchmarkSettings settings, SweepFile sweep, TextWriter output,
+        string logFile, CancellationToken cancel)
     {
         var launched = DateTime.UtcNow;
         var dataDirectory = Directory.CreateTempSubdirectory("gfe-bench-scheduler-").FullName;
         var hosts = new List<IHost>();
         try
         {
-            // The first silo is the primary of localhost clustering; the others join through it.
-            int primaryPort = FreePort();
-            hosts.Add(await StartSilo(primaryPort, primary: null, settings, dataDirectory, logFile, cancel));
-            var primary = new IPEndPoint(IPAddress.Loopback, primaryPort);
-            hosts.AddRange(await Task.WhenAll(Enumerable.Range(1, settings.Silos - 1)
-                .Select(_ => StartSilo(FreePort(), primary, settings, dataDirectory, logFile, cancel))));
+            if (settings.Local)
+            {
+                hosts.Add(await LocalCluster.StartAsync(dataDirectory, settings.Slots, logFile, cancel));
+            }
+            else
+            {
+                // The first silo is the primary of localhost clustering; the others join through it.
+                int primaryPort = FreePort();
+                hosts.Add(await StartSilo(primaryPort, primary: null, settings, dataDirectory, logFile, cancel));
+                var primary = new IPEndPoint(IPAddress.Loopback, primaryPort);
+                hosts.AddRange(await Task.WhenAll(Enumerable.Range(1, settings.Silos - 1)
+                    .Select(_ => StartSilo(FreePort(), primary, settings, dataDirectory, logFile, cancel))));
+            }
             var clusterStart = DateTime.UtcNow - launched;
 
-            var runs = Enumerable.Range(0, settings.Runs).Select(i => Simulated(i, settings.Seconds)).ToList();
             var grains = hosts[0].Services.GetRequiredService<IGrainFactory>();
-            var outcome = await new SweepRunner(grains, settings.Poll).RunAsync(runs, report: null, cancel);
-            return Measure(settings, outcome, launched, clusterStart);
+            var lines = new TimedLines(output);
+            long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var outcome = await new SweepRunner(grains, settings.Poll).RunAsync(sweep.Runs, new PlainSweepView(lines).Report, cancel);
+            cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+            var gc = GC.GetGCMemoryInfo();
+            long heapAfter = GC.GetTotalMemory(forceFullCollection: true);
+            return Measure(settings, outcome, launched, clusterStart, lines) with
+            {
+                CpuPerRun = cpu / Math.Max(1, outcome.Runs.Count),
+                LiveBytesPerRun = (double)(heapAfter - heapBefore) / Math.Max(1, outcome.Runs.Count),
+                GcCommittedMegabytes = gc.TotalCommittedBytes / 1048576.0,
+                HeapMegabytes = heapAfter / 1048576.0,
+            };
         }
         finally
         {
@@ -50,11 +87,13 @@ public static class SchedulerBenchmark
         }
     }
 
-    static SchedulerBenchmarkResult Measure(SchedulerBenchmarkSettings settings, SweepOutcome outcome, DateTime launched, TimeSpan clusterStart)
+    static SchedulerBenchmarkResult Measure(SchedulerBenchmarkSettings settings, SweepOutcome outcome, DateTime launched, TimeSpan clusterStart,
+        TimedLines lines)
     {
         var done = outcome.Runs.Select(r => r.Status).Where(s => s is { State: RunState.Completed, StartedUtc: not null, FinishedUtc: not null }).ToList();
         if (done.Count == 0)
-            throw new InvalidOperationException("no run completed" + (outcome.Interrupted ? " (interrupted)" : ""));
+            throw new GfeException(outcome.Interrupted ? ExitCodes.Interrupted : ExitCodes.RunsFailed,
+                "no run completed" + (outcome.Interrupted ? " (interrupted)" : ""));
         var firstStart = done.Min(s => s.StartedUtc!.Value);
         var lastFinish = done.Max(s => s.FinishedUtc!.Value);
         int slots = settings.Silos * settings.Slots;
@@ -72,7 +111,12 @@ public static class SchedulerBenchmark
             Percentile(gaps, 0.5),
             Percentile(gaps, 0.9),
             // How long after the first start every slot had its first run.
-            done.Select(s => s.StartedUtc!.Value).Order().ElementAt(Math.Min(slots, done.Count) - 1) - firstStart);
+            done.Select(s => s.StartedUtc!.Value).Order().ElementAt(Math.Min(slots, done.Count) - 1) - firstStart,
+            done.Count / Math.Max(1e-9, (lastFinish - outcome.StartedUtc).TotalSeconds),
+            lines.First,
+            lines.LongestGap,
+            lines.Count,
+            TrainingBenchmark.ResidentMegabytes("VmHWM:"));
     }
 
     /// <summary>For each run that finished while later runs had not started yet: the time until the next start on its
@@ -108,13 +152,6 @@ public static class SchedulerBenchmark
         return most;
     }
 
-    static SweepRun Simulated(int index, double seconds)
-    {
-        var config = new RunConfig { Method = RunMethod.Simulate, Seed = index, SimulateSeconds = seconds, TrainSize = 100 };
-        var spec = new RunSpec(RunKey.For(config), RunParameters.ToList(config).ToDictionary(kv => kv.Key, kv => kv.Value));
-        return new SweepRun(config, spec, $"bench run {index.ToString(CultureInfo.InvariantCulture)}");
-    }
-
     static async Task<IHost> StartSilo(int siloPort, IPEndPoint? primary, SchedulerBenchmarkSettings settings, string dataDirectory,
         string logFile, CancellationToken cancel)
     {
@@ -135,5 +172,31 @@ public static class SchedulerBenchmark
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>A writer that forwards lines and notes when each was written: the progress lines' timing, as a user
+/// watching a log would see it.</summary>
+sealed class TimedLines(TextWriter inner) : TextWriter
+{
+    readonly Stopwatch clock = Stopwatch.StartNew();
+    TimeSpan? last;
+
+    public override Encoding Encoding => inner.Encoding;
+
+    public TimeSpan First { get; private set; }
+
+    public TimeSpan LongestGap { get; private set; }
+
+    public int Count { get; private set; }
+
+    public override void WriteLine(string? value)
+    {
+        var now = clock.Elapsed;
+        if (last is { } previous) LongestGap = TimeSpan.FromTicks(Math.Max(LongestGap.Ticks, (now - previous).Ticks));
+        else First = now;
+        last = now;
+        Count++;
+        inner.WriteLine(value);
     }
 }

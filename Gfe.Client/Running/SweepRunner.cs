@@ -24,6 +24,9 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
     /// first runs of the sweep first and soon, so the cluster's slots fill while the rest is still being submitted.</summary>
     const int SubmissionWindow = 32;
 
+    /// <summary>Queued runs asked every poll round (the oldest); the rest of the queue is asked in turns of this many.</summary>
+    const int QueuedPolledPerRound = 256;
+
     public SweepRunner(IGrainFactory grains) : this(grains, DefaultPollInterval)
     {
     }
@@ -31,41 +34,58 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
     /// <summary>The sweep's budget; runs past it are not started (<see cref="BudgetGate"/>).</summary>
     public SweepBudget Budget { get; init; } = SweepBudget.None;
 
+    /// <summary>The longest the caller waits for news: a poll round over thousands of runs may take longer than
+    /// this, and the progress display must not freeze meanwhile.</summary>
+    public static TimeSpan ReportInterval { get; } = TimeSpan.FromSeconds(1);
+
     /// <summary>
-    /// Runs the sweep; <paramref name="report"/> sees the state after each poll. Cancelling stops the wait, not the
-    /// runs (they carry on in the cluster and a later sweep with the same file picks up their results); the outcome
-    /// then holds the last known statuses and is marked interrupted.
+    /// Runs the sweep; <paramref name="report"/> sees the state after each poll, and at least every
+    /// <see cref="ReportInterval"/> (always from this method's own flow, one call at a time). Runs are submitted in
+    /// the sweep's order in the background while the submitted ones are polled, so progress shows from the start
+    /// however long submitting takes. Cancelling stops the wait, not the runs (they carry on in the cluster and a
+    /// later sweep with the same file picks up their results); the outcome then holds the last known statuses and
+    /// is marked interrupted.
     /// </summary>
     public async Task<SweepOutcome> RunAsync(IReadOnlyList<SweepRun> runs, Action<SweepProgress>? report, CancellationToken cancel)
     {
         var startedUtc = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
         var statuses = runs.Select(r => RunRecord.Unsubmitted(r.Key)).ToArray();
+        // Per run: NotSubmitted, Submitting (a Start is under way) or Submitted (its grain accepted it and has not
+        // reported NotStarted since); and how far the in-order submitter has come.
+        var phase = new Phase[runs.Count];
         var rejections = new int[runs.Count];
+        int submitterPassed = 0, rounds = 0, queuedLastRound = 0;
         var budget = new BudgetGate(Budget);
+        // Admitted once: a run submitted again after its silo lost it does not count against the budget again.
+        var admitted = new bool[runs.Count];
         var overBudget = new bool[runs.Count];
-        // Admitted once: a run resubmitted after its silo lost it does not count against the budget again.
-        var submitted = new bool[runs.Count];
-        using var submitting = new SemaphoreSlim(SubmissionWindow);
+        using var window = new SemaphoreSlim(SubmissionWindow);
         string? pollError = null;
         bool interrupted = false;
 
         SweepProgress Snapshot() =>
             new(runs.Select((run, i) => new RunRecord(run, statuses[i])).ToList(), clock.Elapsed, pollError);
 
+        var submitter = SubmitInOrderAsync();
         try
         {
             report?.Invoke(Snapshot());
             while (true)
             {
-                var pending = Enumerable.Range(0, runs.Count).Where(i => !statuses[i].IsFinished && !overBudget[i]).ToList();
-                if (pending.Count == 0) break;
-                var errors = await Task.WhenAll(pending.Select(i => PollAsync(runs[i], i))).WaitAsync(cancel);
-                pollError = errors.LastOrDefault(e => e is not null);
+                var round = PollRoundAsync();
+                while (!round.IsCompleted)
+                {
+                    await Task.WhenAny(round, Task.Delay(ReportInterval, cancel));
+                    cancel.ThrowIfCancellationRequested();
+                    if (!round.IsCompleted) report?.Invoke(Snapshot());
+                }
+                pollError = await round;
                 report?.Invoke(Snapshot());
-                if (statuses.Select((s, i) => s.IsFinished || overBudget[i]).All(done => done)) break;
+                if (submitter.IsCompleted && statuses.Select((s, i) => s.IsFinished || overBudget[i]).All(done => done)) break;
                 await Task.Delay(pollInterval, cancel);
             }
+            await submitter;
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -74,44 +94,118 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
 
         return new SweepOutcome(Snapshot().Runs, interrupted, startedUtc, DateTime.UtcNow);
 
-        // Returns the error of talking to the grain, if any; the run keeps its last known status then.
-        async Task<string?> PollAsync(SweepRun run, int i)
+        // Submissions in flight are limited to a window, so the first runs of the sweep are queued first and soon and
+        // the cluster's slots fill while the rest is still being submitted.
+        async Task SubmitInOrderAsync()
         {
+            var pending = new List<Task>(runs.Count);
             try
             {
-                var grain = grains.GetGrain<IRunGrain>(run.Key);
-                if (statuses[i].State == RunState.NotStarted && !submitted[i] && budget.Admit(run) is { } notStarted)
+                for (int i = 0; i < runs.Count; i++)
                 {
-                    overBudget[i] = true;
-                    statuses[i] = statuses[i] with { Phase = BudgetGate.Phase, Error = notStarted };
-                    return null;
+                    await window.WaitAsync(cancel);
+                    pending.Add(SubmitAsync(i));
+                    submitterPassed = i + 1;
                 }
-                if (statuses[i].State == RunState.NotStarted)
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                // The wait was given up; the runs not yet submitted stay so.
+            }
+            await Task.WhenAll(pending);
+        }
+
+        // Holds a place in the window while the grain accepts the run; its status comes with the next poll. Returns
+        // the error of talking to the grain, if any.
+        async Task<string?> SubmitAsync(int i, bool waitForWindow = false)
+        {
+            phase[i] = Phase.Submitting;
+            try
+            {
+                if (waitForWindow) await window.WaitAsync(cancel);
+            }
+            catch
+            {
+                phase[i] = Phase.NotSubmitted;
+                throw;
+            }
+            try
+            {
+                if (!admitted[i])
                 {
-                    submitted[i] = true;
-                    // Its status comes with the next poll: a sweep's first poll submits every run, and halving
-                    // that burst lets the first runs start sooner.
-                    await submitting.WaitAsync(cancel);
-                    try { await grain.Start(run.Spec); }
-                    finally { submitting.Release(); }
-                    statuses[i] = statuses[i] with { State = RunState.Queued };
-                    return null;
+                    if (budget.Admit(runs[i]) is { } notStarted)
+                    {
+                        overBudget[i] = true;
+                        statuses[i] = statuses[i] with { Phase = BudgetGate.Phase, Error = notStarted };
+                        return null;
+                    }
+                    admitted[i] = true;
                 }
-                statuses[i] = await grain.GetStatus();
+                await grains.GetGrain<IRunGrain>(runs[i].Key).Start(runs[i].Spec);
+                phase[i] = Phase.Submitted;
+                if (statuses[i].State == RunState.NotStarted) statuses[i] = statuses[i] with { State = RunState.Queued };
                 return null;
             }
             catch (Exception e) when (IsLostConnection(e))
             {
-                return $"{run.Key}: {e.Message}";
+                phase[i] = Phase.NotSubmitted;
+                return pollError = $"{runs[i].Key}: {e.Message}";
+            }
+            catch (Exception e)
+            {
+                phase[i] = Phase.NotSubmitted;
+                if (++rejections[i] >= MaxRejections)
+                    statuses[i] = statuses[i] with { State = RunState.Failed, Error = $"the cluster rejected the run: {e.Message}" };
+                return pollError = $"{runs[i].Key}: {e.Message}";
+            }
+            finally
+            {
+                window.Release();
+            }
+        }
+
+        // One poll of every submitted, unfinished run; runs the submitter passed without success, and runs whose grain
+        // lost its state (it reports NotStarted: e.g. its silo died), are submitted again, which is safe because
+        // Start is idempotent. Returns the last error of talking to the cluster, if any.
+        async Task<string?> PollRoundAsync()
+        {
+            // Queued runs leave the queue oldest first: the oldest ones are asked every round, the others in turns,
+            // so that a round over a sweep of 100 000 runs costs about as much as one over a few hundred.
+            int stride = Math.Max(1, queuedLastRound / QueuedPolledPerRound), turn = rounds++ % stride, queued = 0;
+            var errors = await Task.WhenAll(Enumerable.Range(0, submitterPassed)
+                .Where(i => !statuses[i].IsFinished && !overBudget[i] && phase[i] != Phase.Submitting)
+                .Where(i => phase[i] != Phase.Submitted || statuses[i].State != RunState.Queued
+                            || queued++ is var q && (q < QueuedPolledPerRound || q % stride == turn))
+                .ToList()
+                .Select(i => phase[i] == Phase.Submitted ? PollAsync(i) : SubmitAsync(i, waitForWindow: true)));
+            queuedLastRound = queued;
+            return errors.LastOrDefault(e => e is not null);
+        }
+
+        async Task<string?> PollAsync(int i)
+        {
+            try
+            {
+                var status = await grains.GetGrain<IRunGrain>(runs[i].Key).GetStatus();
+                // NotStarted: the grain lost its state; the next round submits the run again.
+                if (status.State == RunState.NotStarted) phase[i] = Phase.NotSubmitted;
+                statuses[i] = status;
+                return null;
+            }
+            catch (Exception e) when (IsLostConnection(e))
+            {
+                return $"{runs[i].Key}: {e.Message}";
             }
             catch (Exception e)
             {
                 if (++rejections[i] >= MaxRejections)
                     statuses[i] = statuses[i] with { State = RunState.Failed, Error = $"the cluster rejected the run: {e.Message}" };
-                return $"{run.Key}: {e.Message}";
+                return $"{runs[i].Key}: {e.Message}";
             }
         }
     }
+
+    enum Phase { NotSubmitted, Submitting, Submitted }
 
     /// <summary>Timeouts and Orleans runtime errors mean the cluster could not be reached (a silo died, the gateway
     /// is down): worth retrying. Anything else came from the grain itself.</summary>

@@ -1,3 +1,5 @@
+using Gfe.Client.Commands;
+
 namespace Gfe.Client.Sweeps;
 
 /// <summary>
@@ -5,4 +7,4 @@ namespace Gfe.Client.Sweeps;
 /// message names the file, the line and the key of every problem found, one per line, so the user can fix them all
 /// in one go.
 /// </summary>
-public sealed class SweepFileException(string message) : Exception(message);
+public sealed class SweepFileException(string message) : GfeException(ExitCodes.InvalidInput, message);

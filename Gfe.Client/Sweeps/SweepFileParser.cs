@@ -17,6 +17,10 @@ public sealed partial class SweepFileParser
     /// <summary>A bigger grid is almost certainly a typo (an extra axis), and would flood the cluster.</summary>
     public const int MaxRuns = 100_000;
 
+    /// <summary>A sweep file describes runs by their settings, so even 100 000 runs fit in a few kilobytes; a bigger
+    /// file would be copied into every manifest and echoed by 'validate'.</summary>
+    public const long MaxFileBytes = 1024 * 1024;
+
     static readonly string[] TopLevelKeys = ["name", "description", "grid", "settings", "runs", .. SearchKeys];
 
     readonly string file;
@@ -31,6 +35,9 @@ public sealed partial class SweepFileParser
             throw new SweepFileException($"{path}: is a directory, not a sweep file");
         if (!File.Exists(path))
             throw new SweepFileException($"{path}: sweep file not found");
+        var bytes = new FileInfo(path).Length;
+        if (bytes > MaxFileBytes)
+            throw new SweepFileException($"{path}: the sweep file is {bytes / 1024.0 / 1024.0:0.0} MB; a sweep file may be at most {MaxFileBytes / 1024 / 1024} MB (a grid of a few lines describes up to {MaxRuns} runs)");
         string text;
         try
         {
@@ -323,6 +330,11 @@ public sealed partial class SweepFileParser
         if (config.TrainSize > dataset.TrainCount)
             ErrorAt(origin.GetValueOrDefault("trainSize") ?? origin.GetValueOrDefault("dataset"), "trainSize",
                 $"trainSize {config.TrainSize} is larger than the {dataset.TrainCount} training images of {dataset.Name}");
+        // A batch larger than the training images would train one short batch and call it B; say so instead.
+        int trainImages = config.TrainSize == 0 ? dataset.TrainCount : config.TrainSize;
+        if (config.Method != RunMethod.Simulate && config.BatchSize > trainImages)
+            ErrorAt(origin.GetValueOrDefault("batchSize") ?? origin.GetValueOrDefault("trainSize"), "batchSize",
+                $"batchSize {config.BatchSize} is larger than trainSize {trainImages}: every batch would be the whole {trainImages} images");
         if (config.TestSize > dataset.TestCount)
             ErrorAt(origin.GetValueOrDefault("testSize") ?? origin.GetValueOrDefault("dataset"), "testSize",
                 $"testSize {config.TestSize} is larger than the {dataset.TestCount} test images of {dataset.Name}");

@@ -24,7 +24,7 @@ public sealed class BenchCommandTests : IDisposable
     public void SmallestBench_PrintsATable_AndWritesACsvThatParsesBack()
     {
         var csv = Path.Combine(directory, "bench.csv");
-        var (code, output, error) = Invoke("bench", "--quick", "--tau", "5", "--batch-sizes", "1,3",
+        var (code, output, error) = Invoke("bench", "solvers", "--quick", "--tau", "5", "--batch-sizes", "1,3",
             "--solvers", "amd-batch,amd-per-sample", "--test-images", "3", "--csv", csv);
 
         Assert.True(code == ExitCodes.Success, error);
@@ -57,14 +57,14 @@ public sealed class BenchCommandTests : IDisposable
             foreach (var path in new[] { "scalar", Gfe.Engine.Kernels.SimdPaths.Name(Gfe.Engine.Kernels.SimdPaths.Fastest) })
             {
                 var csv = Path.Combine(directory, $"bench-{path}.csv");
-                var (code, output, error) = Invoke("bench", "--quick", "--tau", "5", "--batch-sizes", "3",
+                var (code, output, error) = Invoke("bench", "solvers", "--quick", "--tau", "5", "--batch-sizes", "3",
                     "--solvers", "amd-batch-native", "--test-images", "3", "--simd", path, "--csv", csv);
                 Assert.True(code == ExitCodes.Success, error);
                 Assert.Contains($"SIMD path {path}", output);
                 steps.Add(File.ReadAllLines(csv)[1].Split(',')[3]);
             }
             Assert.Equal(steps[0], steps[1]);
-            var (bad, _, message) = Invoke("bench", "--quick", "--simd", "sse9");
+            var (bad, _, message) = Invoke("bench", "solvers", "--quick", "--simd", "sse9");
             Assert.Equal(ExitCodes.InvalidInput, bad);
             Assert.Contains("unknown SIMD path", message);
         }
@@ -77,7 +77,7 @@ public sealed class BenchCommandTests : IDisposable
     [Fact]
     public void UnknownSolver_Exits2_NamingTheKnownOnes()
     {
-        var (code, _, error) = Invoke("bench", "--quick", "--solvers", "rk5");
+        var (code, _, error) = Invoke("bench", "solvers", "--quick", "--solvers", "rk5");
         Assert.Equal(ExitCodes.InvalidInput, code);
         Assert.Contains("rk5", error);
         Assert.Contains("amd-per-sample", error);
