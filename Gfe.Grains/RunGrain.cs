@@ -427,7 +427,7 @@ public sealed class RunGrain(
     /// is named too.</summary>
     static string Describe(Exception e) => e switch
     {
-        RunFailedException or DataException or RunConfigException => e.Message,
+        RunFailedException or DataException or Engine.Data.Files.DataInputException or RunConfigException => e.Message,
         _ => $"{e.GetType().Name}: {e.Message}",
     };
 }

@@ -20,6 +20,12 @@ public sealed record RunInputs(ImageSet Train, ImageSet Test, Device Device, str
             throw new RunFailedException($"method {method} needs the '{config.Dataset}' dataset, but no data was given");
         CheckShape(data.Train, $"{data.Name} training split");
         CheckShape(data.Test, $"{data.Name} test split");
+        if (data.Test.FeatureCount != data.Train.FeatureCount)
+            throw new RunFailedException(
+                $"'{data.Name}': the test split has {data.Test.FeatureCount} features per sample, the training split {data.Train.FeatureCount}");
+        if (data.FeatureCount != Models.Decoder.ImageSize)
+            throw new RunFailedException(
+                $"'{data.Name}' has {data.FeatureCount} features per sample; this engine's decoder outputs {Models.Decoder.ImageSize}");
 
         if (config.BatchSize < 1) throw new RunFailedException($"batchSize must be at least 1, not {config.BatchSize}");
         if (config.TestBatchSize < 1) throw new RunFailedException($"testBatchSize must be at least 1, not {config.TestBatchSize}");
@@ -62,8 +68,8 @@ public sealed record RunInputs(ImageSet Train, ImageSet Test, Device Device, str
 
     static void CheckShape(ImageSet images, string what)
     {
-        if (images.Pixels.LongLength != (long)images.Count * ImageSet.ImageSize)
+        if (images.Pixels.LongLength != (long)images.Count * images.FeatureCount)
             throw new RunFailedException(
-                $"{what} has {images.Pixels.LongLength} pixels for {images.Count} images; expected {ImageSet.ImageSize} per image");
+                $"{what} has {images.Pixels.LongLength} values for {images.Count} samples; expected {images.FeatureCount} per sample");
     }
 }

@@ -53,7 +53,7 @@ public static class TestEvaluation
             int count = Math.Min(batchSize, images.Count - start);
             var batch = ImageBatch.Slice(images, start, count, device);
             var reconstructed = torch.sigmoid(reconstruct(batch)).cpu().data<float>().ToArray();
-            Array.Copy(reconstructed, 0, pixels, (long)start * ImageSet.ImageSize, reconstructed.Length);
+            Array.Copy(reconstructed, 0, pixels, (long)start * images.FeatureCount, reconstructed.Length);
         }
         return pixels;
     }
