@@ -10,7 +10,7 @@ namespace Gfe.Client.Commands;
 public static class DatasetFetcher
 {
     /// <summary>Returns <see cref="ExitCodes.Success"/>, or <see cref="ExitCodes.Unavailable"/> after printing why a
-    /// dataset could not be had.</summary>
+    /// dataset could not be had, or <see cref="ExitCodes.InvalidInput"/> for a declared dataset whose files are unusable.</summary>
     public static async Task<int> EnsureAsync(IReadOnlyList<string> datasets, string dataDirectory, Terminal terminal, CancellationToken cancel)
     {
         var store = new DatasetStore(dataDirectory);
@@ -59,6 +59,12 @@ public static class DatasetFetcher
         {
             terminal.Error.WriteLine("interrupted while fetching data");
             return ExitCodes.Interrupted;
+        }
+        catch (Gfe.Engine.Data.Files.DataInputException e)
+        {
+            // The user's own files are there but cannot be used as they are (docs/data.md, "Bad input").
+            terminal.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.InvalidInput;
         }
         catch (Exception e) when (e is DataException or IOException or UnauthorizedAccessException)
         {

@@ -3,6 +3,7 @@ using Gfe.Client.Results;
 using Gfe.Client.Running;
 using Gfe.Client.Sweeps;
 using Gfe.Engine.Data;
+using Gfe.Engine.Data.Files;
 using Gfe.Engine.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -25,7 +26,7 @@ public static class SweepRunCommand
         SweepFile sweep;
         try
         {
-            sweep = SweepFileParser.Load(request.SweepFile);
+            sweep = SweepFileParser.Load(request.SweepFile, request.DataDirectory);
         }
         catch (SweepFileException e)
         {
@@ -79,6 +80,15 @@ public static class SweepRunCommand
                 .ToList();
             if (datasets.Count > 0)
             {
+                try
+                {
+                    SweepDatasets.Install(sweep, request.DataDirectory);
+                }
+                catch (Exception e) when (e is DataInputException or DataException)
+                {
+                    terminal.Error.WriteLine($"error: {e.Message}");
+                    return e is DataInputException ? ExitCodes.InvalidInput : ExitCodes.Unavailable;
+                }
                 var fetched = await DatasetFetcher.EnsureAsync(datasets, request.DataDirectory, terminal, cancel);
                 if (fetched != ExitCodes.Success) return fetched;
                 var tooLarge = DatasetSizeCheck.Problems(sweep, new DatasetStore(request.DataDirectory));

@@ -10,4 +10,8 @@ public sealed record SweepFile(
     string Path,
     string Text,
     IReadOnlyList<SweepRun> Runs,
-    IReadOnlyList<string> DuplicateNotes);
+    IReadOnlyList<string> DuplicateNotes)
+{
+    /// <summary>The datasets the file's <c>datasets:</c> section declares (paths resolved against the file's folder).</summary>
+    public IReadOnlyList<Gfe.Engine.Data.Files.DatasetDeclaration> Datasets { get; init; } = [];
+}
