@@ -15,4 +15,5 @@ public sealed record RunOutcome(
     [property: Id(9)] string DataProvenance,
     [property: Id(10)] string Device,
     [property: Id(11)] List<EvalSample>? EvalCurve = null,
-    [property: Id(12)] ReconstructionSample? Reconstructions = null);
+    [property: Id(12)] ReconstructionSample? Reconstructions = null,
+    [property: Id(13)] string? ModelDirectory = null);

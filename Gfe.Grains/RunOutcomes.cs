@@ -22,7 +22,8 @@ public static class RunOutcomes
         EvalCurve: result.EvalCurve.Select(p => new EvalSample(p.ImagesSeen, p.Seconds, new Dictionary<string, double>(p.TestLoss))).ToList(),
         Reconstructions: result.Reconstructions is { } shown
             ? new ReconstructionSample(shown.Originals, new Dictionary<string, float[]>(shown.Reconstructed))
-            : null);
+            : null,
+        ModelDirectory: result.ModelDirectory);
 
     static AmdSummary Summary(AmdStatistics amd) =>
         new(amd.Solves, amd.AcceptedSteps, amd.RejectedTrials, amd.ForcedAcceptances, amd.ConvergedSolves);

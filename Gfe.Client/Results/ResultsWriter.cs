@@ -37,6 +37,7 @@ public static class ResultsWriter
         WriteCurves(Path.Combine(directory, CurvesFile), outcome.Runs);
         WriteManifest(Path.Combine(directory, ManifestFile), sweep, outcome);
         WriteReconstructions(Path.Combine(directory, ReconstructionsFile), outcome.Runs);
+        ModelFolders.Gather(directory, outcome.Runs);
         // The tables and figures come from the files just written, by the same code as 'gfe report'.
         ResultsReport.Write(directory, sweep.Name, sweep.Description);
     }

@@ -80,6 +80,7 @@ public static class AutoencoderRun
             Device = RunInputs.DeviceName(inputs.Device),
             EvalCurve = training.EvalCurve,
             Reconstructions = reconstructions,
+            Model = Artifacts.TrainedModel.Capture(autoencoder.Decoder, autoencoder.Encoder),
         };
     }
 }

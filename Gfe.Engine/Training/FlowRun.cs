@@ -99,6 +99,7 @@ public static class FlowRun
             Device = RunInputs.DeviceName(inputs.Device),
             EvalCurve = training.EvalCurve,
             Reconstructions = reconstructions,
+            Model = Artifacts.TrainedModel.Capture(decoder),
         };
     }
 

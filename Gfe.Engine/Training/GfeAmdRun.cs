@@ -85,6 +85,7 @@ public static class GfeAmdRun
             Device = RunInputs.DeviceName(inputs.Device),
             EvalCurve = training.EvalCurve,
             Reconstructions = reconstructions,
+            Model = Artifacts.TrainedModel.Capture(decoder),
         };
     }
 }
