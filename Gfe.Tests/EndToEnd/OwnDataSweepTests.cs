@@ -1,0 +1,151 @@
+using System.Globalization;
+using Gfe.Client.Commands;
+using Gfe.Client.Results;
+using Gfe.Engine.Artifacts;
+using Gfe.Engine.Data.Files;
+using Xunit;
+
+namespace Gfe.Tests.EndToEnd;
+
+/// <summary>
+/// A researcher's own data through the real command line: a generated 1-D real-valued dataset (smooth curves of 784
+/// points) in a .npy file, declared with `gfe data add` or in the sweep file's datasets: section, swept with AE and
+/// GFE-amd, and runs.csv and the saved models read back; and the bad inputs with their exit codes.
+/// </summary>
+public sealed class OwnDataSweepTests : IDisposable
+{
+    readonly string root = Directory.CreateTempSubdirectory("gfe-own-").FullName;
+
+    string DataDirectory => Path.Combine(root, "data");
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+
+    (int Code, string Output, string Error) Gfe(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = new GfeCommandLine(Terminal.Plain(output, error)).InvokeAsync(args, CancellationToken.None).GetAwaiter().GetResult();
+        return (code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>N curves 0.5 + 0.4 sin(a x + b), x over 784 points, stored as float64; the phase b is the label.</summary>
+    string WriteCurves(int n)
+    {
+        var random = new Random(5);
+        var values = new double[n * 784];
+        var phases = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            double a = 2 + 4 * random.NextDouble();
+            phases[i] = 6.283 * random.NextDouble();
+            for (int x = 0; x < 784; x++) values[i * 784 + x] = 0.5 + 0.4 * Math.Sin(a * x / 784.0 * 6.283 + phases[i]);
+        }
+        var path = Path.Combine(root, "curves.npy");
+        using (var file = File.Create(path)) NpyFile.Write(file, values, [n, 784]);
+        using (var file = File.Create(Path.Combine(root, "phases.npy"))) NpyFile.Write(file, phases, [n]);
+        return path;
+    }
+
+    [Fact]
+    public void DeclaredInTheSweepFile_SweepsThroughTheCli_WithModelsAndProvenance()
+    {
+        WriteCurves(60);
+        var sweep = Path.Combine(root, "curves.yaml");
+        File.WriteAllText(sweep, """
+            name: curves
+            datasets:
+              curves:
+                description: smooth curves
+                train: curves.npy
+                testFraction: 0.25
+                seed: 1
+                labels: phases.npy
+            grid:
+              method: [ae, gfe-amd]
+              dataset: [curves]
+              trainSize: [16]
+            settings:
+              testSize: 8
+              batchSize: 8
+            """);
+
+        var (code, output, error) = Gfe("sweep", "run", sweep, "--data-dir", DataDirectory, "--results", Path.Combine(root, "results"));
+
+        Assert.True(code == 0, output + error);
+        var results = Path.Combine(root, "results", "curves");
+        var table = CsvReader.ReadFile(Path.Combine(results, ResultsWriter.RunsFile));
+        var runs = (Rows: table.Skip(1).Select(r => table[0].Zip(r).ToDictionary(p => p.First, p => p.Second)).ToList(), 0);
+        Assert.Equal(2, runs.Rows.Count);
+        Assert.All(runs.Rows, row => Assert.Equal("completed", row["state"]));
+        Assert.All(runs.Rows, row => Assert.Contains("curves from train curves.npy [60x784 float64] sha256:", row["dataProvenance"]));
+        Assert.All(runs.Rows, row => Assert.Contains("test 15 of 60 (testFraction 0.25, seed 1)", row["dataProvenance"]));
+        Assert.True(File.Exists(DatasetDeclaration.PathIn(DataDirectory, "curves")));
+
+        foreach (var row in runs.Rows)
+        {
+            var model = ModelArtifact.Load(Path.Combine(results, ModelFolders.FolderName, row["key"]));
+            Assert.Equal(row["key"], model.RunKey);
+            Assert.Equal([784], model.SampleShape);
+            Assert.Equal([20, 150, 300, 600, 784], TrainedModel.Widths(model.Model.Decoder));
+            Assert.Equal(row["method"] == "ae", model.Model.Encoder is not null);
+            var loss = row["method"] == "ae" ? row["testLoss.AE"] : row["testLoss.GFE-amd"];
+            Assert.Equal(double.Parse(loss, CultureInfo.InvariantCulture), model.TestLoss.Values.First(), 12);
+        }
+
+        // Declared again with the same content: fine; the file changed since: refused before anything runs.
+        File.WriteAllBytes(Path.Combine(root, "curves.npy"), [.. File.ReadAllBytes(Path.Combine(root, "curves.npy"))[..^8], .. new byte[8]]);
+        var changed = Gfe("sweep", "run", sweep, "--data-dir", DataDirectory, "--results", Path.Combine(root, "results"));
+        Assert.Equal(ExitCodes.InvalidInput, changed.Code);
+        Assert.Contains("changed since dataset 'curves' was declared", changed.Error);
+    }
+
+    [Fact]
+    public void DataAdd_WritesADeclaration_AndDataListShowsIt()
+    {
+        var curves = WriteCurves(20);
+
+        var add = Gfe("data", "add", "curves", curves, "--test-fraction", "0.2", "--labels", Path.Combine(root, "phases.npy"),
+            "--description", "smooth curves", "--data-dir", DataDirectory);
+        Assert.True(add.Code == 0, add.Error);
+        Assert.Contains("declared curves: 16 train and 4 test samples of shape [784]", add.Output);
+
+        var list = Gfe("data", "list", "--data-dir", DataDirectory);
+        Assert.Equal(0, list.Code);
+        var line = list.Output.Split('\n').Single(l => l.TrimStart().StartsWith("curves", StringComparison.Ordinal));
+        Assert.Contains("16", line);
+        Assert.Contains("784", line);
+        Assert.Contains("curves.npy (float64)", line);
+        Assert.Contains("smooth curves", line);
+        Assert.Contains(list.Output.Split('\n'), l => l.TrimStart().StartsWith("mnist", StringComparison.Ordinal));
+
+        var again = Gfe("data", "add", "curves", curves, "--test-fraction", "0.2", "--data-dir", DataDirectory);
+        Assert.Equal(ExitCodes.InvalidInput, again.Code);
+        Assert.Contains("--force", again.Error);
+    }
+
+    [Fact]
+    public void BadInputs_GiveOneLine_AndTheDocumentedExitCode()
+    {
+        WriteCurves(10);
+        File.WriteAllText(Path.Combine(root, "ragged.csv"), "1,2,3\n4,5\n");
+        File.WriteAllText(Path.Combine(root, "wide.csv"), "0.1,0.2,0.3\n0.4,0.5,0.6\n");
+        File.WriteAllText(Path.Combine(root, "narrow.csv"), "0.1,0.2\n0.4,0.5\n");
+        (string[] Args, int Code, string Message)[] cases =
+        [
+            (["data", "add", "r", Path.Combine(root, "ragged.csv"), "--test-fraction", "0.5"], 2, "line 2 has 2 columns"),
+            (["data", "add", "mnist", Path.Combine(root, "curves.npy"), "--test-fraction", "0.5"], 2, "built-in dataset mnist"),
+            (["data", "add", "m", Path.Combine(root, "nothing.npy"), "--test-fraction", "0.5"], 3, "data file not found"),
+            (["data", "add", "w", Path.Combine(root, "wide.csv"), "--test", Path.Combine(root, "narrow.csv"), "--loss", "mse"], 2, "they must match"),
+            (["data", "add", "b", Path.Combine(root, "ragged.csv"), "--test-fraction", "0.5", "--test", "x.npy"], 2, "either --test FILE or --test-fraction"),
+        ];
+        foreach (var (args, expected, message) in cases)
+        {
+            var (code, _, error) = Gfe([.. args, "--data-dir", DataDirectory]);
+            Assert.True(code == expected, $"{string.Join(' ', args)}: exit {code}, {error}");
+            Assert.Contains(message, error);
+            Assert.Single(error.Trim().Split('\n'));
+        }
+        Assert.False(Directory.Exists(Path.Combine(DataDirectory, "datasets")) &&
+            Directory.GetFiles(Path.Combine(DataDirectory, "datasets")).Length > 0);
+    }
+}
