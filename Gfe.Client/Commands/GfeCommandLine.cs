@@ -17,6 +17,7 @@ public sealed class GfeCommandLine(Terminal terminal)
             """);
         root.Subcommands.Add(SweepCommand.Create(terminal));
         root.Subcommands.Add(DataCommand.Create(terminal));
+        root.Subcommands.Add(EncodeCommand.Create(terminal));
         root.Subcommands.Add(ReportCommand.Create(terminal));
         root.Subcommands.Add(BenchCommand.Create(terminal));
         return root;

@@ -34,6 +34,17 @@ public static partial class NpyFile
     /// <summary>Reads one .npy array from a stream; <paramref name="source"/> names it in messages.</summary>
     public static SampleArray Read(Stream stream, string source)
     {
+        var reader = new NpyReader(stream, source);
+        long count = reader.Shape.Aggregate(1L, (n, d) => n * d);
+        if (count > Array.MaxLength) throw new DataInputException($"{source}: {count} values are more than one array can hold.");
+        var values = new float[count];
+        reader.ReadValues(values);
+        return SampleArray.Create(values, reader.Shape, reader.DType, source);
+    }
+
+    /// <summary>The header of a .npy stream, checked: (dtype, shape), the stream left at the first value.</summary>
+    internal static (string DType, int Size, int[] Shape) ReadHeader(Stream stream, string source)
+    {
         var prefix = new byte[10];
         if (ReadFully(stream, prefix) < 10 || !prefix.AsSpan(0, 6).SequenceEqual(Magic))
             throw new DataInputException($"{source}: not a NumPy .npy file (no \\x93NUMPY magic).");
@@ -65,20 +76,22 @@ public static partial class NpyFile
             .Select(s => long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n <= int.MaxValue
                 ? (int)n : throw new DataInputException($"{source}: bad shape ({shapeText}) in the .npy header."))
             .ToArray();
-        long count = shape.Aggregate(1L, (n, d) => n * d);
-        if (count > Array.MaxLength) throw new DataInputException($"{source}: {count} values are more than one array can hold.");
-        var values = new float[count];
-        var buffer = new byte[Math.Min(1 << 20, Math.Max(type.Size, count * type.Size))];
-        long done = 0;
-        while (done < count)
+        return (type.Name, type.Size, shape);
+    }
+
+    /// <summary>Decodes the next <paramref name="values"/>.Length values of a stream positioned inside the data.</summary>
+    internal static void ReadValues(Stream stream, string source, string dtype, int size, Span<float> values)
+    {
+        var buffer = new byte[Math.Min(1 << 20, Math.Max(size, (long)values.Length * size))];
+        int done = 0;
+        while (done < values.Length)
         {
-            int want = (int)Math.Min(buffer.Length / type.Size, count - done);
-            int got = ReadFully(stream, buffer.AsSpan(0, want * type.Size));
-            if (got < want * type.Size) throw Truncated(source, $"data ({count} values of {type.Name} expected)");
-            Decode(type.Name, buffer.AsSpan(0, got), values.AsSpan((int)done, want));
+            int want = Math.Min(buffer.Length / size, values.Length - done);
+            int got = ReadFully(stream, buffer.AsSpan(0, want * size));
+            if (got < want * size) throw Truncated(source, "data");
+            Decode(dtype, buffer.AsSpan(0, got), values.Slice(done, want));
             done += want;
         }
-        return SampleArray.Create(values, shape, type.Name, source);
     }
 
     /// <summary>Writes float32 values in C order.</summary>
@@ -153,7 +166,7 @@ public static partial class NpyFile
             : throw new DataInputException($"{source}: the .npy header has no readable '{key}' ({header.Trim()}).");
     }
 
-    static DataInputException Truncated(string source, string part) =>
+    internal static DataInputException Truncated(string source, string part) =>
         new($"{source}: the file ends inside its {part}; it is truncated.");
 
     static int ReadFully(Stream stream, Span<byte> buffer)
