@@ -414,6 +414,7 @@ public sealed class RunGrain(
             {
                 var folder = Path.Combine(modelsDirectory, key);
                 artifact.Save(folder);
+                if (submitted.Latents) Engine.Artifacts.LatentExport.Write(folder, artifact, submitted, data!, cancel);
                 result = result with { ModelDirectory = folder };
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

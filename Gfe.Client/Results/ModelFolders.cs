@@ -7,11 +7,23 @@ namespace Gfe.Client.Results;
 /// Gathers the trained models of a sweep into <c>results/&lt;sweep&gt;/models/&lt;key&gt;/</c>: each completed run's
 /// silo saved its model beside its checkpoints (a directory a cluster's silos share) and reported the folder; it is
 /// copied here so that the results folder stands alone. A folder this machine cannot see (a cluster without a shared
-/// file system) is skipped and listed, so the caller can say where the models are.
+/// file system) is skipped and listed, so the caller can say where the models are. Test-set latents saved with a model
+/// (<c>latents: true</c>) go to <c>results/&lt;sweep&gt;/latents/</c>.
 /// </summary>
 public static class ModelFolders
 {
     public const string FolderName = "models";
+
+    /// <summary>Where the test-set latents of runs with <c>latents: true</c> go: <c>latents/&lt;key&gt;.npy</c>, with
+    /// <c>&lt;key&gt;.losses.npy</c> and <c>&lt;key&gt;.labels.npy</c>.</summary>
+    public const string LatentsFolder = "latents";
+
+    static readonly Dictionary<string, string> LatentNames = new()
+    {
+        [Engine.Artifacts.LatentExport.LatentsFile] = ".npy",
+        [Engine.Artifacts.LatentExport.LossesFile] = ".losses.npy",
+        [Engine.Artifacts.LatentExport.LabelsFile] = ".labels.npy",
+    };
 
     /// <summary>Copies every reachable model folder; returns the run keys whose folders could not be reached.</summary>
     public static IReadOnlyList<string> Gather(string resultsDirectory, IReadOnlyList<RunRecord> runs)
@@ -29,7 +41,15 @@ public static class ModelFolders
             }
             Directory.CreateDirectory(target);
             foreach (var file in Directory.GetFiles(source))
-                File.Copy(file, Path.Combine(target, Path.GetFileName(file)), overwrite: true);
+            {
+                var name = Path.GetFileName(file);
+                if (LatentNames.TryGetValue(name, out var suffix))
+                {
+                    Directory.CreateDirectory(Path.Combine(resultsDirectory, LatentsFolder));
+                    File.Copy(file, Path.Combine(resultsDirectory, LatentsFolder, record.Run.Key + suffix), overwrite: true);
+                }
+                else File.Copy(file, Path.Combine(target, name), overwrite: true);
+            }
         }
         return missing;
     }

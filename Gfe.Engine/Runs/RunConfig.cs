@@ -75,4 +75,8 @@ public sealed record RunConfig
     /// <summary>Whether the run needs a GPU silo (<see cref="RunDevice.Gpu"/>) or runs on any silo. Left at its
     /// default it is not part of the run key (<see cref="RunKey"/>).</summary>
     public RunDevice RunsOn { get; init; } = RunDevice.Any;
+
+    /// <summary>Also keep the latent codes of the run's test samples, with their per-sample loss and labels, beside
+    /// the trained model (<see cref="Artifacts.LatentExport"/>). Left at false it is not part of the run key.</summary>
+    public bool Latents { get; init; }
 }

@@ -57,6 +57,9 @@ public static class RunParameters
         Bool("simulateFailure", "simulate: fail instead of finishing", c => c.SimulateFailure, (c, v) => c with { SimulateFailure = v }),
         Enum("runsOn", "where the run may train: any (GPU silos first, else CPU) or gpu (only a GPU silo; it waits for one)", c => c.RunsOn, (c, v) => c with { RunsOn = v })
             with { OmittedFromKeyAt = "any" },
+        // Your own data (docs/data.md).
+        Bool("latents", "also keep the test set's latent codes, per-sample test losses and labels (latents/<key>.npy)", c => c.Latents, (c, v) => c with { Latents = v })
+            with { OmittedFromKeyAt = "false" },
     ];
 
     /// <summary>The settings that name a run (<see cref="RunKey"/>): every setting except those at their

@@ -65,8 +65,10 @@ public sealed class OwnDataSweepTests : IDisposable
               dataset: [curves]
               trainSize: [16]
             settings:
-              testSize: 8
+              testSize: 0
               batchSize: 8
+              z0: zero
+              latents: true
             """);
 
         var (code, output, error) = Gfe("sweep", "run", sweep, "--data-dir", DataDirectory, "--results", Path.Combine(root, "results"));
@@ -88,9 +90,34 @@ public sealed class OwnDataSweepTests : IDisposable
             Assert.Equal([784], model.SampleShape);
             Assert.Equal([20, 150, 300, 600, 784], TrainedModel.Widths(model.Model.Decoder));
             Assert.Equal(row["method"] == "ae", model.Model.Encoder is not null);
-            var loss = row["method"] == "ae" ? row["testLoss.AE"] : row["testLoss.GFE-amd"];
-            Assert.Equal(double.Parse(loss, CultureInfo.InvariantCulture), model.TestLoss.Values.First(), 12);
+            var loss = double.Parse(row["method"] == "ae" ? row["testLoss.AE"] : row["testLoss.GFE-amd"], CultureInfo.InvariantCulture);
+            Assert.Equal(loss, model.TestLoss.Values.First(), 12);
+
+            // latents: true kept the 15 test codes, their losses (whose mean is the run's test loss) and the phases.
+            var latents = NpyFile.Read(Path.Combine(results, ModelFolders.LatentsFolder, row["key"] + ".npy"));
+            Assert.Equal([15, 20], latents.Shape);
+            var losses = NpyFile.Read(Path.Combine(results, ModelFolders.LatentsFolder, row["key"] + ".losses.npy"));
+            Assert.Equal(loss, losses.Values.Average(v => (double)v), 5);
+            var labels = NpyFile.Read(Path.Combine(results, ModelFolders.LatentsFolder, row["key"] + ".labels.npy"));
+            Assert.Equal([15], labels.Shape);
+
+            // gfe encode on the saved model and the dataset's test split gives the run's own test loss.
+            var encoded = Gfe("encode", "--model", Path.Combine(results, ModelFolders.FolderName, row["key"]), "--data", "curves",
+                "--out", Path.Combine(root, "z.npy"), "--reconstructions", Path.Combine(root, "r.npy"), "--data-dir", DataDirectory);
+            Assert.True(encoded.Code == 0, encoded.Error);
+            var mean = encoded.Output.Split('\n').Single(l => l.StartsWith("mean loss ", StringComparison.Ordinal)).Split(' ')[2];
+            Assert.Equal(loss, double.Parse(mean, CultureInfo.InvariantCulture), 9);
+            Assert.Equal(latents.Values, NpyFile.Read(Path.Combine(root, "z.npy")).Values);
+            var reconstructions = NpyFile.Read(Path.Combine(root, "r.npy"));
+            Assert.Equal([15, 784], reconstructions.Shape);
         }
+
+        // A file with another feature count is refused.
+        using (var narrow = File.Create(Path.Combine(root, "narrow.npy"))) NpyFile.Write(narrow, new float[30], [3, 10]);
+        var refused = Gfe("encode", "--model", Path.Combine(results, ModelFolders.FolderName, runs.Rows[0]["key"]), "--data",
+            Path.Combine(root, "narrow.npy"), "--out", Path.Combine(root, "z.npy"));
+        Assert.Equal(ExitCodes.InvalidInput, refused.Code);
+        Assert.Contains("10 features per sample", refused.Error);
 
         // Declared again with the same content: fine; the file changed since: refused before anything runs.
         File.WriteAllBytes(Path.Combine(root, "curves.npy"), [.. File.ReadAllBytes(Path.Combine(root, "curves.npy"))[..^8], .. new byte[8]]);
