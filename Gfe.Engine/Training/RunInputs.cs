@@ -23,6 +23,9 @@ public sealed record RunInputs(ImageSet Train, ImageSet Test, Device Device, str
         if (data.Test.FeatureCount != data.Train.FeatureCount)
             throw new RunFailedException(
                 $"'{data.Name}': the test split has {data.Test.FeatureCount} features per sample, the training split {data.Train.FeatureCount}");
+        // Until runs choose their loss (the model settings), the engine trains the paper's eps-BCE only.
+        if (data.DefaultLoss is { } loss && loss != "bce")
+            throw new RunFailedException($"'{data.Name}' is declared with loss {loss}; this engine trains loss bce (values in [0,1]) only");
         if (data.FeatureCount != Models.Decoder.ImageSize)
             throw new RunFailedException(
                 $"'{data.Name}' has {data.FeatureCount} features per sample; this engine's decoder outputs {Models.Decoder.ImageSize}");
