@@ -151,6 +151,30 @@ public sealed class OwnDataSweepTests : IDisposable
     }
 
     [Fact]
+    public void SynthIsing_WritesSpinsAndLabels_AndDeclaresTheDataset()
+    {
+        var (code, output, error) = Gfe("data", "synth", "ising", "--lattice", "8", "--temperatures", "3", "--per-temperature", "10",
+            "--t-min", "1.5", "--t-max", "3.5", "--data-dir", DataDirectory);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("30 configurations of 8x8", output);
+        var spins = NpyFile.Read(Path.Combine(DataDirectory, "ising-files", "ising.npy"));
+        Assert.Equal("uint8", spins.DType);
+        Assert.Equal([30, 8, 8], spins.Shape);
+        Assert.All(spins.Values, v => Assert.True(v is 0 or 1));
+        var labels = NpyFile.Read(Path.Combine(DataDirectory, "ising-files", "ising-labels.npy"));
+        Assert.Equal([30, 2], labels.Shape);
+        Assert.Equal([1.5f, 2.5f, 3.5f], labels.Values.Where((_, i) => i % 2 == 0).Distinct());
+        // The magnetisation label is the mean of the spins as ±1; cold configurations are ordered.
+        for (int i = 0; i < 30; i++)
+            Assert.Equal(spins.Values.Skip(64 * i).Take(64).Average(s => 2.0 * s - 1), labels.Values[2 * i + 1], 5);
+        Assert.All(Enumerable.Range(0, 10), i => Assert.True(Math.Abs(labels.Values[2 * i + 1]) > 0.9));
+        var declared = new Gfe.Engine.Data.DatasetStore(DataDirectory).Load("ising");
+        Assert.Equal(24, declared.Train.Count);
+        Assert.Equal([8, 8], declared.SampleShape);
+    }
+
+    [Fact]
     public void BadInputs_GiveOneLine_AndTheDocumentedExitCode()
     {
         WriteCurves(10);
