@@ -28,6 +28,7 @@ public static class ResultsReport
         var reconstructions = Path.Combine(directory, ResultsWriter.ReconstructionsFile);
         if (File.Exists(reconstructions))
             figures.AddRange(ReconstructionFigures.Write(Path.Combine(directory, ResultsWriter.ReconstructionsFolder), runs, ReconstructionsCsv.Read(reconstructions)));
+        LatentAnalysis.Write(directory, runs);
         return new WrittenReport(pivot, figures);
     }
 
