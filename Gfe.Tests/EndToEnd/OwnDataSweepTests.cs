@@ -69,6 +69,7 @@ public sealed class OwnDataSweepTests : IDisposable
               batchSize: 8
               z0: zero
               latents: true
+              reconstructions: 3
             """);
 
         var (code, output, error) = Gfe("sweep", "run", sweep, "--data-dir", DataDirectory, "--results", Path.Combine(root, "results"));
@@ -111,6 +112,14 @@ public sealed class OwnDataSweepTests : IDisposable
             var reconstructions = NpyFile.Read(Path.Combine(root, "r.npy"));
             Assert.Equal([15, 784], reconstructions.Shape);
         }
+
+        // 1-D samples are drawn as curves (three panels side by side), not as 28x28 images, and stay out of Figure 3.
+        foreach (var row in runs.Rows)
+        {
+            using var picture = SkiaSharp.SKBitmap.Decode(Path.Combine(results, ResultsWriter.ReconstructionsFolder, row["key"] + ".png"));
+            Assert.Equal(8 + 3 * (240 + 8), picture.Width);
+        }
+        Assert.Empty(Directory.GetFiles(Path.Combine(results, ResultsWriter.ReconstructionsFolder), "figure3*"));
 
         // A file with another feature count is refused.
         using (var narrow = File.Create(Path.Combine(root, "narrow.npy"))) NpyFile.Write(narrow, new float[30], [3, 10]);
