@@ -294,7 +294,7 @@ public sealed class RunGrain(
             var engineConfig = checkpoints.Apply(config);
             var store = checkpoints.ForRun(Key);
             var work = Task.Factory.StartNew(
-                () => Execute(engineConfig, datasets, store, progress, token),
+                () => Execute(engineConfig, datasets, store, progress, token, Key, config, checkpoints.ModelsDirectory),
                 CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
             var sinceSave = Stopwatch.StartNew();
@@ -395,7 +395,8 @@ public sealed class RunGrain(
 
     /// <summary>The training itself, on its dedicated thread: loads the data and runs the engine. Static, so that
     /// it cannot reach grain state.</summary>
-    static RunResult Execute(RunConfig config, DatasetStore datasets, ICheckpointStore checkpoints, LatestProgress progress, CancellationToken cancel)
+    static RunResult Execute(RunConfig config, DatasetStore datasets, ICheckpointStore checkpoints, LatestProgress progress, CancellationToken cancel,
+        string key, RunConfig submitted, string modelsDirectory)
     {
         DatasetSplits? data = null;
         if (config.Method != RunMethod.Simulate)
@@ -404,7 +405,23 @@ public sealed class RunGrain(
             datasets.Ensure(config.Dataset, cancel: cancel);
             data = datasets.Load(config.Dataset);
         }
-        return RunExecutor.Execute(config, data, progress, cancel, checkpoints);
+        var result = RunExecutor.Execute(config, data, progress, cancel, checkpoints);
+        // The trained model is kept beside the checkpoints (shared by a cluster's silos), in a folder named by the run
+        // key; the client gathers it into results/<sweep>/models/. A failed save costs the artifact, not the run.
+        if (Engine.Artifacts.ModelArtifact.Of(key, submitted, data, result) is { } artifact)
+        {
+            try
+            {
+                var folder = Path.Combine(modelsDirectory, key);
+                artifact.Save(folder);
+                if (submitted.Latents) Engine.Artifacts.LatentExport.Write(folder, artifact, submitted, data!, cancel);
+                result = result with { ModelDirectory = folder };
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+        return result with { Model = null };
     }
 
     void ShowProgress(RunProgress? progress)
@@ -427,7 +444,7 @@ public sealed class RunGrain(
     /// is named too.</summary>
     static string Describe(Exception e) => e switch
     {
-        RunFailedException or DataException or RunConfigException => e.Message,
+        RunFailedException or DataException or Engine.Data.Files.DataInputException or RunConfigException => e.Message,
         _ => $"{e.GetType().Name}: {e.Message}",
     };
 }

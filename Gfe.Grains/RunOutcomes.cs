@@ -24,7 +24,8 @@ public static class RunOutcomes
             ? new ReconstructionSample(shown.Originals, new Dictionary<string, float[]>(shown.Reconstructed))
             : null,
         AmdKernel: result.AmdKernel,
-        Simd: result.Simd);
+        Simd: result.Simd,
+        ModelDirectory: result.ModelDirectory);
 
     static AmdSummary Summary(AmdStatistics amd) =>
         new(amd.Solves, amd.AcceptedSteps, amd.RejectedTrials, amd.ForcedAcceptances, amd.ConvergedSolves);

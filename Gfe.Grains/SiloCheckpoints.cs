@@ -11,6 +11,10 @@ public sealed class SiloCheckpoints(DirectoryCheckpointStore store, int defaultE
 {
     public DirectoryCheckpointStore Store { get; } = store;
 
+    /// <summary>Where trained models are saved, one folder per run key: "models" beside the checkpoint directory, so
+    /// that it is shared by the silos of a cluster as the checkpoints are.</summary>
+    public string ModelsDirectory => Path.Combine(Path.GetDirectoryName(Store.Directory) ?? ".", "models");
+
     /// <summary>Batches between checkpoints for runs whose checkpointEvery is 0; 0 = those runs are not checkpointed.</summary>
     public int DefaultEvery { get; } = defaultEvery;
 

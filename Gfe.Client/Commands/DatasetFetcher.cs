@@ -9,8 +9,9 @@ namespace Gfe.Client.Commands;
 /// </summary>
 public static class DatasetFetcher
 {
-    /// <summary>Returns <see cref="ExitCodes.Success"/>, or throws <see cref="GfeException"/> with
-    /// <see cref="ExitCodes.Unavailable"/> saying why a dataset could not be had.</summary>
+    /// <summary>Returns <see cref="ExitCodes.Success"/>, or throws <see cref="GfeException"/> saying why: with
+    /// <see cref="ExitCodes.Unavailable"/> when a dataset could not be had, with <see cref="ExitCodes.InvalidInput"/>
+    /// for a declared dataset whose files are unusable.</summary>
     public static async Task<int> EnsureAsync(IReadOnlyList<string> datasets, string dataDirectory, Terminal terminal, CancellationToken cancel)
     {
         var store = new DatasetStore(dataDirectory);
@@ -58,6 +59,11 @@ public static class DatasetFetcher
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             throw new GfeException(ExitCodes.Interrupted, "interrupted while fetching data");
+        }
+        catch (Gfe.Engine.Data.Files.DataInputException e)
+        {
+            // The user's own files are there but cannot be used as they are (docs/data.md, "Bad input").
+            throw GfeException.InvalidInput(e.Message);
         }
         catch (Exception e) when (e is DataException or IOException or UnauthorizedAccessException)
         {

@@ -21,6 +21,7 @@ public sealed class GfeCommandLine(Terminal terminal)
         // Each top-level command builds its own subtree; a new one is one more line here.
         root.Subcommands.Add(SweepCommand.Create(terminal));
         root.Subcommands.Add(DataCommand.Create(terminal));
+        root.Subcommands.Add(EncodeCommand.Create(terminal));
         root.Subcommands.Add(ReportCommand.Create(terminal));
         root.Subcommands.Add(BenchCommand.Create(terminal));
         return root;

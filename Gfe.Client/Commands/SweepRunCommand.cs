@@ -3,6 +3,7 @@ using Gfe.Client.Results;
 using Gfe.Client.Running;
 using Gfe.Client.Sweeps;
 using Gfe.Engine.Data;
+using Gfe.Engine.Data.Files;
 using Gfe.Engine.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -22,7 +23,7 @@ public static class SweepRunCommand
 
     public static async Task<int> ExecuteAsync(SweepRunRequest request, Terminal terminal, CancellationToken cancel)
     {
-        var sweep = SweepFileParser.Load(request.SweepFile);
+        var sweep = SweepFileParser.Load(request.SweepFile, request.DataDirectory);
         var address = ClusterArguments.Resolve(request.Cluster);
         bool local = address is null;
 
@@ -55,6 +56,18 @@ public static class SweepRunCommand
                 .ToList();
             if (datasets.Count > 0)
             {
+                try
+                {
+                    SweepDatasets.Install(sweep, request.DataDirectory);
+                }
+                catch (DataInputException e)
+                {
+                    throw GfeException.InvalidInput(e.Message);
+                }
+                catch (DataException e)
+                {
+                    throw GfeException.Unavailable(e.Message, e);
+                }
                 await DatasetFetcher.EnsureAsync(datasets, request.DataDirectory, terminal, cancel);
                 var tooLarge = DatasetSizeCheck.Problems(sweep, new DatasetStore(request.DataDirectory));
                 if (tooLarge.Count > 0) throw GfeException.InvalidInput(string.Join(Environment.NewLine, tooLarge));

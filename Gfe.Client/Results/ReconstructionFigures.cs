@@ -14,15 +14,24 @@ public static class ReconstructionFigures
     public static IReadOnlyList<string> Write(string folder, IReadOnlyList<RunRow> runs, IReadOnlyList<(string Key, ReconstructionSample Sample)> samples)
     {
         var written = new List<string>();
+        // 1-D samples (a dataset from files; the run's saved model says so) are drawn as curves, not as 28x28 images,
+        // and stay out of the Figure 3 grids of images.
+        var resultsDirectory = Path.GetDirectoryName(Path.GetFullPath(folder))!;
+        var curves = new HashSet<string>();
         foreach (var (key, sample) in samples)
         {
             var path = Path.Combine(folder, key + ".png");
-            ReconstructionPicture.Write(path, sample);
+            if (ReconstructionCurves.ModelInfo(resultsDirectory, key) is { Shape.Length: 1 } info)
+            {
+                ReconstructionCurves.Write(path, sample, info.Shape[0], info.Offset, info.Scale);
+                curves.Add(key);
+            }
+            else ReconstructionPicture.Write(path, sample);
             written.Add(path);
         }
 
         var sampleByKey = samples.ToDictionary(s => s.Key, s => s.Sample);
-        var shown = runs.Where(r => r.IsCompleted && sampleByKey.ContainsKey(r.Key)).ToList();
+        var shown = runs.Where(r => r.IsCompleted && sampleByKey.ContainsKey(r.Key) && !curves.Contains(r.Key)).ToList();
         foreach (var size in shown.GroupBy(r => r.Setting("trainSize")))
         {
             bool epochsVary = size.Select(r => r.Setting("epochs")).Distinct().Count() > 1;

@@ -31,6 +31,7 @@ public static class ResultsReport
         var reconstructions = Path.Combine(directory, ResultsWriter.ReconstructionsFile);
         if (File.Exists(reconstructions))
             figures.AddRange(ReconstructionFigures.Write(Path.Combine(directory, ResultsWriter.ReconstructionsFolder), runs, ReconstructionsCsv.Read(reconstructions)));
+        LatentAnalysis.Write(directory, runs);
         // Last: the page inlines every table and figure written above.
         HtmlReport.Write(directory, name);
         return new WrittenReport(pivot, figures) { Analysis = analysis };

@@ -41,6 +41,7 @@ public static class ResultsWriter
         Try(CurvesFile, () => WriteCurves(Path.Combine(directory, CurvesFile), outcome.Runs));
         Try(ManifestFile, () => WriteManifest(Path.Combine(directory, ManifestFile), sweep, outcome));
         Try(ReconstructionsFile, () => WriteReconstructions(Path.Combine(directory, ReconstructionsFile), outcome.Runs));
+        Try("models", () => ModelFolders.Gather(directory, outcome.Runs));
         // The tables and figures come from the files just written, by the same code as 'gfe report'.
         Try("tables and plots", () => ResultsReport.Write(directory, sweep.Name, sweep.Description));
         if (failed.Count > 0) throw new ResultsNotWrittenException(directory, failed);

@@ -14,4 +14,7 @@ public sealed record SweepFile(
 {
     /// <summary>How the configurations were picked, the replicate seeds, the budget and the early-stopping rule.</summary>
     public SweepSearch Search { get; init; } = SweepSearch.Grid;
+
+    /// <summary>The datasets the file's <c>datasets:</c> section declares (paths resolved against the file's folder).</summary>
+    public IReadOnlyList<Gfe.Engine.Data.Files.DatasetDeclaration> Datasets { get; init; } = [];
 }

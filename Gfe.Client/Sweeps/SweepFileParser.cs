@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Gfe.Abstractions;
 using Gfe.Engine.Data;
+using Gfe.Engine.Data.Files;
 using Gfe.Engine.Runs;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -21,15 +22,22 @@ public sealed partial class SweepFileParser
     /// file would be copied into every manifest and echoed by 'validate'.</summary>
     public const long MaxFileBytes = 1024 * 1024;
 
-    static readonly string[] TopLevelKeys = ["name", "description", "grid", "settings", "runs", .. SearchKeys];
+    static readonly string[] TopLevelKeys = ["name", "description", "datasets", "grid", "settings", "runs", .. SearchKeys];
 
     readonly string file;
+    readonly string dataDirectory;
     readonly List<string> errors = [];
+    readonly List<DatasetDeclaration> declared = [];
 
-    SweepFileParser(string file) => this.file = file;
+    SweepFileParser(string file, string? dataDirectory)
+    {
+        this.file = file;
+        this.dataDirectory = dataDirectory ?? DataPaths.DefaultDirectory;
+    }
 
-    /// <summary>Reads and validates the sweep file at <paramref name="path"/>.</summary>
-    public static SweepFile Load(string path)
+    /// <summary>Reads and validates the sweep file at <paramref name="path"/>; dataset names may also be those declared
+    /// in <paramref name="dataDirectory"/> (default: <see cref="DataPaths.DefaultDirectory"/>).</summary>
+    public static SweepFile Load(string path, string? dataDirectory = null)
     {
         if (Directory.Exists(path))
             throw new SweepFileException($"{path}: is a directory, not a sweep file");
@@ -47,11 +55,12 @@ public sealed partial class SweepFileParser
         {
             throw new SweepFileException($"{path}: cannot read the sweep file: {e.Message}");
         }
-        return Parse(text, path);
+        return Parse(text, path, dataDirectory);
     }
 
     /// <summary>Validates sweep-file text; <paramref name="path"/> is used in messages and as the default name.</summary>
-    public static SweepFile Parse(string text, string path) => new SweepFileParser(path).Read(text);
+    public static SweepFile Parse(string text, string path, string? dataDirectory = null) =>
+        new SweepFileParser(path, dataDirectory).Read(text);
 
     SweepFile Read(string text)
     {
@@ -84,6 +93,10 @@ public sealed partial class SweepFileParser
                     break;
                 case "runs":
                     explicitRuns = ExpectSequence(valueNode, "runs", "a list of maps of settings");
+                    break;
+                case "datasets":
+                    if (ExpectMapping(valueNode, "datasets", "a map of dataset names to declarations (docs/data.md)") is { } datasets)
+                        ReadDatasets(datasets);
                     break;
                 default:
                     if (!TakeSearchSection(key, valueNode))
@@ -136,7 +149,7 @@ public sealed partial class SweepFileParser
             runs.Add(new SweepRun(config, spec, source));
         }
 
-        return new SweepFile(name, description, file, text, runs, duplicateNotes) { Search = search };
+        return new SweepFile(name, description, file, text, runs, duplicateNotes) { Search = search, Datasets = declared };
     }
 
     YamlMappingNode LoadRoot(string text)
@@ -288,7 +301,7 @@ public sealed partial class SweepFileParser
         try
         {
             var config = RunParameters.Apply(new RunConfig(), setting.Parameter.Name, setting.Value);
-            if (setting.Parameter.Name == "dataset" && DatasetCatalog.Find(config.Dataset) is null)
+            if (setting.Parameter.Name == "dataset" && !IsKnownDataset(config.Dataset))
             {
                 Error(setting.Node, where, UnknownDataset(config.Dataset));
                 return false;
@@ -324,7 +337,12 @@ public sealed partial class SweepFileParser
         var dataset = DatasetCatalog.Find(config.Dataset);
         if (dataset is null)
         {
-            ErrorAt(origin.GetValueOrDefault("dataset"), "dataset", UnknownDataset(config.Dataset));
+            // A dataset from files: its sizes are checked once it is loaded (DatasetSizeCheck), before any run starts.
+            if (!IsKnownDataset(config.Dataset))
+                ErrorAt(origin.GetValueOrDefault("dataset"), "dataset", UnknownDataset(config.Dataset));
+            // Its declaration names the loss that suits its values; a run that does not choose one trains with it.
+            else if (!origin.ContainsKey("loss") && DeclaredLoss(config.Dataset) is { } loss)
+                config = RunParameters.Apply(config, "loss", loss);
             return config;
         }
         if (config.TrainSize > dataset.TrainCount)
@@ -403,8 +421,57 @@ public sealed partial class SweepFileParser
         return null;
     }
 
-    static string UnknownDataset(string name) =>
-        $"unknown dataset '{name}'; known datasets: {string.Join(", ", DatasetCatalog.All.Select(d => d.Name))}";
+    string UnknownDataset(string name) =>
+        $"unknown dataset '{name}'; known datasets: {string.Join(", ", [.. DatasetCatalog.All.Select(d => d.Name), .. declared.Select(d => d.Name), .. DeclaredInDataDirectory()])}";
+
+    /// <summary>The loss a declared dataset names (this file's <c>datasets:</c> first, then the data directory), or null.</summary>
+    string? DeclaredLoss(string name)
+    {
+        if (declared.FirstOrDefault(d => d.Name == name) is { } inFile) return inFile.Loss;
+        var path = DatasetDeclaration.PathIn(dataDirectory, name);
+        try
+        {
+            return File.Exists(path) ? DatasetDeclaration.Load(path).Loss : null;
+        }
+        catch (Exception e) when (e is Gfe.Engine.Data.Files.DataInputException or IOException)
+        {
+            return null;   // an unreadable declaration is reported when the dataset is loaded
+        }
+    }
+
+    /// <summary>A built-in dataset, one of this file's <c>datasets:</c>, or one declared in the data directory.</summary>
+    bool IsKnownDataset(string name) =>
+        DatasetCatalog.Find(name) is not null || declared.Any(d => d.Name == name) ||
+        File.Exists(DatasetDeclaration.PathIn(dataDirectory, name));
+
+    IEnumerable<string> DeclaredInDataDirectory()
+    {
+        var folder = System.IO.Path.Combine(dataDirectory, DatasetDeclaration.FolderName);
+        return Directory.Exists(folder) ? Directory.GetFiles(folder, "*.yaml").Select(System.IO.Path.GetFileNameWithoutExtension).OfType<string>().Order() : [];
+    }
+
+    /// <summary>The <c>datasets:</c> section: each entry a declaration as in datasets/NAME.yaml, paths relative to the
+    /// sweep file. Their files are checked when the sweep runs (<see cref="SweepDatasets"/>).</summary>
+    void ReadDatasets(YamlMappingNode datasets)
+    {
+        var baseDirectory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file))!;
+        foreach (var (keyNode, valueNode) in datasets.Children)
+        {
+            var name = ScalarText(keyNode) ?? "?";
+            if (ExpectMapping(valueNode, $"datasets.{name}", "a dataset declaration (train, test or testFraction, ...)") is not { } map) continue;
+            try
+            {
+                var declaration = DatasetDeclaration.FromYaml(map, file, name, baseDirectory);
+                if (declaration.Name != name)
+                    Error(keyNode, $"datasets.{name}", $"the entry's name '{declaration.Name}' differs from its key");
+                else declared.Add(declaration);
+            }
+            catch (DataInputException e)
+            {
+                AddError(e.Message.StartsWith(file, StringComparison.Ordinal) ? $"{e.Message} (datasets.{name})" : $"{file}:{keyNode.Start.Line}: datasets.{name}: {e.Message}");
+            }
+        }
+    }
 
     static string? ScalarText(YamlNode node) => node is YamlScalarNode scalar ? scalar.Value : null;
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Gfe.Engine.Data.Files;
 
 namespace Gfe.Engine.Data;
 
@@ -39,7 +40,8 @@ public sealed class DatasetStore
 
     /// <summary>Loads a dataset that is present, split as engine-spec §5; throws <see cref="DataException"/> if it
     /// is missing or corrupt.</summary>
-    public DatasetSplits Load(string name) => LoadCached(Resolve(name)).Splits;
+    public DatasetSplits Load(string name) =>
+        DatasetCatalog.Find(name) is { } info ? LoadCached(info).Splits : LoadDeclared(name);
 
     /// <summary>The 8 validation images of the training split (engine-spec §5), which <see cref="Load"/> leaves out.</summary>
     public ImageSet LoadValidation(string name) => LoadCached(Resolve(name)).Validation;
@@ -47,6 +49,8 @@ public sealed class DatasetStore
     /// <summary>Makes sure the dataset is present, fetching it if needed; returns its one-line provenance.</summary>
     public string Ensure(string name, IProgress<FetchProgress>? progress = null, CancellationToken cancel = default)
     {
+        // A declared dataset is the user's files: nothing to fetch, only to check (checksums, shapes, values).
+        if (DatasetCatalog.Find(name) is null && IsDeclared(name)) return LoadDeclared(name).Provenance;
         var info = Resolve(name);
         if (info.BuiltFrom is not null)
             return $"{info.Name} cut from {Ensure(info.BuiltFrom, progress, cancel)}";
@@ -79,11 +83,60 @@ public sealed class DatasetStore
         }
     }
 
-    private static DatasetInfo Resolve(string name) =>
+    private DatasetInfo Resolve(string name) =>
         DatasetCatalog.Find(name) ?? throw new DataException(
-            $"Unknown dataset '{name}'; known: {string.Join(", ", DatasetCatalog.All.Select(d => d.Name))}.");
+            $"Unknown dataset '{name}'; known: {string.Join(", ", [.. DatasetCatalog.All.Select(d => d.Name), .. DeclaredNames()])} " +
+            $"(declare your own with 'gfe data add', docs/data.md).");
 
-    private static DatasetInfo FilesOf(DatasetInfo info) => info.BuiltFrom is null ? info : Resolve(info.BuiltFrom);
+    /// <summary>The declaration file of a dataset from files: <c>&lt;directory&gt;/datasets/&lt;name&gt;.yaml</c>.</summary>
+    public string DeclarationPath(string name) => DatasetDeclaration.PathIn(Directory, name);
+
+    /// <summary>True if <paramref name="name"/> is declared in this data directory.</summary>
+    public bool IsDeclared(string name) => File.Exists(DeclarationPath(name));
+
+    /// <summary>The names of the datasets declared in this data directory, sorted.</summary>
+    public IReadOnlyList<string> DeclaredNames()
+    {
+        var folder = Path.Combine(Directory, DatasetDeclaration.FolderName);
+        return System.IO.Directory.Exists(folder)
+            ? System.IO.Directory.GetFiles(folder, "*.yaml").Select(Path.GetFileNameWithoutExtension).OfType<string>().Order(StringComparer.Ordinal).ToList()
+            : [];
+    }
+
+    /// <summary>Reads the declaration of a dataset from files.</summary>
+    public DatasetDeclaration Declaration(string name)
+    {
+        if (!IsDeclared(name)) Resolve(name); // throws "unknown dataset", listing the known ones
+        var declaration = DatasetDeclaration.Load(DeclarationPath(name));
+        if (!string.Equals(declaration.Name, name, StringComparison.Ordinal))
+            throw new DataInputException($"{DeclarationPath(name)}: declares '{declaration.Name}', but its file name says '{name}'.");
+        return declaration;
+    }
+
+    // Declared datasets are cached by their declaration's text and the size and time of each file they read, so a
+    // changed declaration or file is read (and checked) again rather than served from the cache.
+    private DatasetSplits LoadDeclared(string name)
+    {
+        var declaration = Declaration(name);
+        var stamp = string.Join("|", [File.ReadAllText(DeclarationPath(name)), .. declaration.References.Select(r =>
+        {
+            var file = new FileInfo(declaration.Resolve(r).Path);
+            return file.Exists ? $"{file.FullName}:{file.Length}:{file.LastWriteTimeUtc.Ticks}" : r;
+        })]);
+        var key = $"{DeclarationPath(name)}#{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(stamp)))}";
+        var lazy = Loaded.GetOrAdd(key, _ => new Lazy<(DatasetSplits, ImageSet)>(() => (DeclaredDataset.Load(declaration), new ImageSet([], []))));
+        try
+        {
+            return lazy.Value.Splits;
+        }
+        catch
+        {
+            Loaded.TryRemove(KeyValuePair.Create(key, lazy));
+            throw;
+        }
+    }
+
+    private static DatasetInfo FilesOf(DatasetInfo info) => info.BuiltFrom is null ? info : DatasetCatalog.Find(info.BuiltFrom)!;
 
     private (DatasetSplits Splits, ImageSet Validation) LoadCached(DatasetInfo info)
     {

@@ -142,7 +142,7 @@ public static class IdxFile
                 $"{path}: {actual - expected} bytes follow the {count} {kind} its header declares; the file is damaged or not IDX.");
     }
 
-    private static byte[] ReadDecompressed(string path)
+    internal static byte[] ReadDecompressed(string path)
     {
         if (!File.Exists(path)) throw new DataException($"{path}: file not found.");
         try
@@ -172,7 +172,7 @@ public static class IdxFile
         }
     }
 
-    private static void Write(string path, int magic, ReadOnlySpan<int> dims, ReadOnlySpan<byte> body, bool gzip)
+    internal static void Write(string path, int magic, ReadOnlySpan<int> dims, ReadOnlySpan<byte> body, bool gzip)
     {
         Span<byte> header = stackalloc byte[4 + 4 * dims.Length];
         BinaryPrimitives.WriteInt32BigEndian(header, magic);

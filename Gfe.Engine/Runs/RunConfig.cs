@@ -100,4 +100,8 @@ public sealed record RunConfig
 
     /// <summary>The run's model for data of <paramref name="outputDim"/> features.</summary>
     public ModelShape Model(int outputDim) => new(LatentDim, Hidden, outputDim, Activation, Loss);
+
+    /// <summary>Also keep the latent codes of the run's test samples, with their per-sample loss and labels, beside
+    /// the trained model (<see cref="Artifacts.LatentExport"/>). Left at false it is not part of the run key.</summary>
+    public bool Latents { get; init; }
 }

@@ -69,6 +69,9 @@ public static class RunParameters
             with { OmittedFromKeyAt = "elu" },
         Enum("loss", "reconstruction loss: bce (paper: per-feature eps-BCE on logits, data in [0,1]) or mse (mean squared error on a linear output, real-valued data)", c => c.Loss, (c, v) => c with { Loss = v })
             with { OmittedFromKeyAt = "bce" },
+        // Your own data (docs/data.md).
+        Bool("latents", "also keep the test set's latent codes, per-sample test losses and labels (latents/<key>.npy)", c => c.Latents, (c, v) => c with { Latents = v })
+            with { OmittedFromKeyAt = "false" },
     ];
 
     /// <summary>The settings that name a run (<see cref="RunKey"/>): every setting except those at their

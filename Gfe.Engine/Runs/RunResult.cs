@@ -41,4 +41,11 @@ public sealed record RunResult
 
     /// <summary>Reconstructions of the first test images when the run asked for them, else null.</summary>
     public TestReconstructions? Reconstructions { get; init; }
+
+    /// <summary>The trained weights (decoder, and the AE's encoder), kept as an artifact
+    /// (<see cref="Artifacts.ModelArtifact"/>); null for a simulated run.</summary>
+    public Artifacts.TrainedModel? Model { get; init; }
+
+    /// <summary>Where the silo saved <see cref="Model"/> (a folder named by the run key), or null if it was not saved.</summary>
+    public string? ModelDirectory { get; init; }
 }

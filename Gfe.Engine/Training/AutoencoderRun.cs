@@ -28,6 +28,7 @@ public static class AutoencoderRun
                     (images, draws, amd) => TestEvaluation.AmdEncode(autoencoder.Decoder, solver, images, config.Z0, draws, amd),
                     TestShare: 0.9),
             ],
-            new AmdTally());
+            new AmdTally(),
+            () => Artifacts.TrainedModel.Capture(autoencoder.Decoder, autoencoder.Encoder));
     }
 }

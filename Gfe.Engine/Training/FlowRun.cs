@@ -48,7 +48,8 @@ public static class FlowRun
 
         return new RunModel(decoder, BatchLoss,
             [new RunEvaluation(EvaluationName(config.Method), (images, draws, _) => decoder.forward(Encode(images, draws).Final))],
-            new AmdTally());
+            new AmdTally(),
+            () => Artifacts.TrainedModel.Capture(decoder));
     }
 
     /// <summary>The result column of a flow method: GFE-rk4 or GFE-2nd.</summary>

@@ -36,6 +36,7 @@ public static class GfeAmdRun
 
         return new RunModel(decoder, BatchLoss,
             [new RunEvaluation(Evaluations.GfeAmd, (images, draws, amd) => TestEvaluation.AmdEncode(decoder, solver, images, config.Z0, draws, amd))],
-            trainAmd);
+            trainAmd,
+            () => Artifacts.TrainedModel.Capture(decoder));
     }
 }

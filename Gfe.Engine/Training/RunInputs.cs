@@ -23,6 +23,16 @@ public sealed record RunInputs(ImageSet Train, ImageSet Test, Device Device, str
             throw new RunFailedException($"method {method} needs the '{config.Dataset}' dataset, but no data was given");
         CheckShape(data.Train, $"{data.Name} training split");
         CheckShape(data.Test, $"{data.Name} test split");
+        if (data.Test.FeatureCount != data.Train.FeatureCount)
+            throw new RunFailedException(
+                $"'{data.Name}': the test split has {data.Test.FeatureCount} features per sample, the training split {data.Train.FeatureCount}");
+        // BCE compares probabilities: values outside [0, 1] would train a meaningless loss (and can reach NaN).
+        if (config.Loss == Models.LossKind.Bce)
+            foreach (var (split, what) in new[] { (data.Train, "training"), (data.Test, "test") })
+                if (Array.FindIndex(split.Pixels, v => v < 0 || v > 1) is var at and >= 0)
+                    throw new RunFailedException(
+                        $"'{data.Name}' {what} sample {at / split.FeatureCount}, feature {at % split.FeatureCount} is {split.Pixels[at]}, outside [0, 1], " +
+                        "which loss bce needs: declare the dataset with normalize: minmax, or train with loss: mse");
 
         if (data.Train.Count == 0) throw new RunFailedException($"'{data.Name}' has no training images");
 
@@ -56,8 +66,8 @@ public sealed record RunInputs(ImageSet Train, ImageSet Test, Device Device, str
 
     static void CheckShape(ImageSet images, string what)
     {
-        if (images.Pixels.LongLength != (long)images.Count * ImageSet.ImageSize)
+        if (images.Pixels.LongLength != (long)images.Count * images.FeatureCount)
             throw new RunFailedException(
-                $"{what} has {images.Pixels.LongLength} pixels for {images.Count} images; expected {ImageSet.ImageSize} per image");
+                $"{what} has {images.Pixels.LongLength} values for {images.Count} samples; expected {images.FeatureCount} per sample");
     }
 }

@@ -12,7 +12,8 @@ public sealed record RunModel(
     nn.Module Module,
     Func<Tensor, Tensor> BatchLoss,
     IReadOnlyList<RunEvaluation> Evaluations,
-    AmdTally TrainAmd) : IDisposable
+    AmdTally TrainAmd,
+    Func<Artifacts.TrainedModel> Trained) : IDisposable
 {
     public void Dispose() => Module.Dispose();
 }

@@ -90,6 +90,7 @@ public static class TorchRun
             Device = RunInputs.DeviceName(inputs.Device),
             EvalCurve = training.EvalCurve,
             Reconstructions = reconstructions,
+            Model = model.Trained(),
         };
     }
 }

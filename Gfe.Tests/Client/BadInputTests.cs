@@ -29,7 +29,7 @@ public sealed class BadInputTests : IDisposable
         [typeof(int), typeof(int?), typeof(long), typeof(long?), typeof(double), typeof(double?), typeof(IReadOnlyList<int>)];
 
     /// <summary>Every option of every command whose value is a number, with the command path that reaches it and
-    /// a placeholder for each of the command's arguments.</summary>
+    /// a placeholder for each of the command's arguments and required options.</summary>
     static IEnumerable<(string[] Path, Option Option)> NumericOptions()
     {
         var pending = new Stack<(string[] Path, Command Command)>();
@@ -38,8 +38,10 @@ public sealed class BadInputTests : IDisposable
         {
             var (path, command) = pending.Pop();
             foreach (var sub in command.Subcommands) pending.Push(([.. path, sub.Name], sub));
+            // Required options get a placeholder too, so that the parser reaches the numeric option under test.
+            string[] required = [.. command.Options.Where(o => o.Required).SelectMany(o => new[] { o.Name, "placeholder" })];
             foreach (var option in command.Options.Where(o => NumericTypes.Contains(o.ValueType)))
-                yield return ([.. path, .. command.Arguments.Select(_ => "placeholder.yaml")], option);
+                yield return ([.. path, .. command.Arguments.Select(_ => "placeholder.yaml"), .. required], option);
         }
     }
 
@@ -48,9 +50,9 @@ public sealed class BadInputTests : IDisposable
     {
         var options = NumericOptions().ToList();
         // The walk must find the options the issue names, or it checks nothing.
-        Assert.Contains(options, o => o.Path[..2].SequenceEqual(["sweep", "run"]) && o.Option.Name == "--slots");
-        Assert.Contains(options, o => o.Path[..2].SequenceEqual(["bench", "scheduler"]) && o.Option.Name == "--runs");
-        Assert.Contains(options, o => o.Path[..2].SequenceEqual(["sweep", "status"]) && o.Option.Name == "--connect-timeout");
+        Assert.Contains(options, o => o.Path.Take(2).SequenceEqual(["sweep", "run"]) && o.Option.Name == "--slots");
+        Assert.Contains(options, o => o.Path.Take(2).SequenceEqual(["bench", "scheduler"]) && o.Option.Name == "--runs");
+        Assert.Contains(options, o => o.Path.Take(2).SequenceEqual(["sweep", "status"]) && o.Option.Name == "--connect-timeout");
         Assert.True(options.Count >= 15, $"only {options.Count} numeric options found");
 
         foreach (var (path, option) in options)
