@@ -18,4 +18,13 @@ using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, contex
     interrupt.Cancel();
 });
 
+// A forced SIMD path this CPU cannot run (or a misspelt one) must not fall back silently: a benchmark would measure
+// the wrong path. Checked once here, before any command makes a kernel.
+if (Environment.GetEnvironmentVariable(Gfe.Engine.Kernels.SimdPaths.EnvironmentVariable) is { Length: > 0 } simd &&
+    Gfe.Engine.Kernels.SimdPaths.Problem(simd) is { } simdProblem)
+{
+    Console.Error.WriteLine($"error: {Gfe.Engine.Kernels.SimdPaths.EnvironmentVariable}: {simdProblem}");
+    return ExitCodes.InvalidInput;
+}
+
 return await new GfeCommandLine(Terminal.ForConsole()).InvokeAsync(args, interrupt.Token);

@@ -60,11 +60,12 @@ public static class SolverBenchmark
 
     static LatentSolverEntry Amd(string name, string description, AmdOptions options)
     {
-        var solver = new AmdSolver(options);
+        // Made at first use, so that a SIMD path forced after the list is built (gfe bench --simd) applies.
+        var solver = new Lazy<AmdSolver>(() => new AmdSolver(options));
         return new(name, description, (decoder, images, z0) =>
         {
             long steps = 0;
-            var solution = solver.Solve(decoder, images, z0, trial => steps = Math.Max(steps, trial.Round + 1L));
+            var solution = solver.Value.Solve(decoder, images, z0, trial => steps = Math.Max(steps, trial.Round + 1L));
             return new LatentEncoding(solution.Latent, steps, solution.ForwardRows, solution.BackwardRows);
         });
     }

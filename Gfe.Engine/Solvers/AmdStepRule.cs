@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Gfe.Engine.Runs;
 
 namespace Gfe.Engine.Solvers;
@@ -23,6 +24,7 @@ static class AmdStepRule
     /// <see cref="AmdTrial.Sample"/> set); <paramref name="record"/> is told (group, t) at the start and after each
     /// accepted step of a group, after the trials hold the new point.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // one long-running loop: skip tier-0 and OSR
     public static AmdSolution Run(AmdOptions options, IAmdTrials trials, int count, Action<AmdTrial>? trace,
         Action<int, double>? record)
     {
