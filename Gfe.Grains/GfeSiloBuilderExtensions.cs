@@ -6,6 +6,7 @@ using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Runtime;
 using Orleans.Runtime.MembershipService.SiloMetadata;
+using Orleans.Storage;
 
 namespace Gfe.Grains;
 
@@ -31,6 +32,7 @@ public static class GfeSiloBuilderExtensions
         silo.Services.AddSingleton(new JobSlots(options.Slots));
         silo.Services.AddSingleton(new DatasetStore(options.DataDirectory));
         silo.Services.AddSingleton(SiloCheckpoints.From(options));
+        silo.Services.AddSingleton(s => ActivatorUtilities.CreateInstance<UnsavedOutcomes>(s, options.CheckpointsIn));
         // The pull scheduler's silo side: fills this silo's free slots from the cluster's run queue.
         silo.Services.AddSingleton<SlotPuller>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<SlotPuller>());
@@ -38,11 +40,19 @@ public static class GfeSiloBuilderExtensions
         if (options.UsesRedis)
         {
             silo.AddRedisGrainStorage(RunGrain.StorageName, o => o.ConfigurationOptions = options.RedisConfiguration());
+            silo.AddRedisGrainStorage(RunQueueGrain.StorageName, o => o.ConfigurationOptions = options.RedisConfiguration());
             silo.UseRedisReminderService(o => o.ConfigurationOptions = options.RedisConfiguration());
         }
         else
         {
-            silo.AddMemoryGrainStorage(RunGrain.StorageName);
+            if (options.RunStore is { } file)
+                // Run records in an SQLite file (local mode); the queue stays in memory, since its leases name this
+                // process's silo, and a later process rebuilds it as the sweep submits its runs again.
+                silo.Services.AddKeyedSingleton<IGrainStorage>(RunGrain.StorageName,
+                    (services, _) => new SqliteGrainStorage(file, services.GetRequiredService<IGrainStorageSerializer>()));
+            else
+                silo.AddMemoryGrainStorage(RunGrain.StorageName);
+            silo.AddMemoryGrainStorage(RunQueueGrain.StorageName);
             silo.UseInMemoryReminderService();
         }
         return silo;

@@ -1,6 +1,7 @@
 // The GFE silo host: hosts run grains on this machine's job slots. Settings come from appsettings.json beside the
 // executable, then GFE_* environment variables, then the command line (e.g. --Slots 4 --DataDirectory /data).
 using Gfe.Grains;
+using Gfe.Silo;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -43,6 +44,9 @@ else
 builder.Configuration.AddEnvironmentVariables(prefix: "GFE_").AddCommandLine(args);
 
 builder.Services.AddGfeLogging("silo", options.LogDirectory, LogEventLevel.Information);
+// A stop (SIGTERM, Ctrl+C) ends within StopTimeout even when the cluster's storage is down.
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.GracefulStop);
+builder.Services.AddHostedService(s => ActivatorUtilities.CreateInstance<StopDeadline>(s, TimeSpan.FromSeconds(options.StopTimeout)));
 // Detected once: the same capabilities are logged here and advertised to the cluster as silo metadata.
 var capabilities = SiloCapabilities.Detect(options);
 builder.UseOrleans(silo =>

@@ -94,7 +94,7 @@ public static class SweepRunCommand
         try
         {
             host = local
-                ? await LocalCluster.StartAsync(request.DataDirectory, request.Slots, logFile, cancel)
+                ? await LocalCluster.StartAsync(request.DataDirectory, request.Slots, logFile, cancel, Path.Combine(resultsDirectory, LocalCluster.RunStoreFile))
                 : await ClusterConnection.ConnectAsync(address!, logFile, cancel);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
