@@ -112,9 +112,12 @@ public static class SweepRunCommand
         try
         {
             var runner = new SweepRunner(host.Services.GetRequiredService<IGrainFactory>());
-            var outcome = request.Quiet ? await runner.RunAsync(sweep.Runs, null, cancel)
-                : terminal.Interactive ? await LiveSweepView.ShowAsync(terminal.Out, sweep.Name, report => runner.RunAsync(sweep.Runs, report, cancel))
-                : await runner.RunAsync(sweep.Runs, new PlainSweepView(terminal.Output).Report, cancel);
+            // runs.csv is kept current as runs finish, so that a killed gfe leaves the finished runs listed.
+            var live = new LiveRunsCsv(Path.Combine(resultsDirectory, ResultsWriter.RunsFile));
+            Action<SweepProgress> Also(Action<SweepProgress> view) => progress => { view(progress); live.Report(progress); };
+            var outcome = request.Quiet ? await runner.RunAsync(sweep.Runs, live.Report, cancel)
+                : terminal.Interactive ? await LiveSweepView.ShowAsync(terminal.Out, sweep.Name, report => runner.RunAsync(sweep.Runs, Also(report), cancel))
+                : await runner.RunAsync(sweep.Runs, Also(new PlainSweepView(terminal.Output).Report), cancel);
 
             try
             {
