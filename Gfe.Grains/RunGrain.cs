@@ -37,7 +37,7 @@ public sealed class RunGrain(
     IHostApplicationLifetime lifetime,
     ILogger<RunGrain> logger) : Grain, IRunGrain, IRunExecution, IRemindable
 {
-    /// <summary>The grain storage that holds run records (and the run queue).</summary>
+    /// <summary>The grain storage that holds run records (the queue has its own, <see cref="RunQueueGrain.StorageName"/>).</summary>
     public const string StorageName = "runs";
 
     /// <summary>How often the loop copies the engine's latest progress into the record.</summary>
@@ -150,7 +150,16 @@ public sealed class RunGrain(
         if (background is { IsCompleted: false })
             return ExecutionAnswer.AlreadyTraining;
         if (Run.State is not (RunState.Queued or RunState.Running))
+        {
+            // A stale queue entry of a finished run. Its files can go too: a silo that stopped during a storage outage
+            // may have kept an outcome whose write had landed after all, without hearing so.
+            if (Run.IsFinished && background is null)
+            {
+                checkpoints.Remove(Key);
+                outcomes.Remove(Key);
+            }
             return ExecutionAnswer.NothingToRun;
+        }
         if (!puller.Equals(silo.SiloAddress))
         {
             // Queued here, pulled there: move there. The caller's placement hint (in the request context) names

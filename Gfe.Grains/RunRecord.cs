@@ -28,6 +28,8 @@ public sealed class RunRecord : IWriteToken
     /// <summary>The token of the write that stored this record (<see cref="StateWriter{T}"/>).</summary>
     [Id(13)] public string? WriteToken { get; set; }
 
+    public bool IsFinished => State is RunState.Completed or RunState.Failed or RunState.Cancelled;
+
     public RunStatus ToStatus(string key) =>
         new(key, State, Phase, Progress, ImagesSeen, TrainLoss, Silo, Error, Outcome, StartedUtc, FinishedUtc);
 }
