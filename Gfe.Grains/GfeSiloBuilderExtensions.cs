@@ -15,9 +15,10 @@ public static class GfeSiloBuilderExtensions
 {
     /// <summary>
     /// Everything a silo needs to host run grains: its job slots, the dataset store shared by its runs, its
-    /// capabilities advertised as silo metadata, the "runs" grain storage and the reminder service. With redis
-    /// clustering the run records and reminders live in Redis, so that a run's state outlives the silo that ran
-    /// it; otherwise in memory. Clustering is separate (<see cref="UseGfeClustering"/>) because test clusters
+    /// capabilities advertised as silo metadata, the "runs" and "queue" grain storages and the reminder service.
+    /// With redis clustering the run records, the queue and reminders live in Redis, so that a run's state outlives
+    /// the silo that ran it; otherwise in memory, except run records when <see cref="GfeSiloOptions.RunStore"/> names
+    /// an SQLite file (local mode). Clustering is separate (<see cref="UseGfeClustering"/>) because test clusters
     /// bring their own.
     /// </summary>
     public static ISiloBuilder AddGfeRunner(this ISiloBuilder silo, GfeSiloOptions options) =>

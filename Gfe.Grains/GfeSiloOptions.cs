@@ -26,7 +26,7 @@ public sealed record GfeSiloOptions
     /// to the engine without changing the run's settings.</summary>
     public int CheckpointEvery { get; init; } = DefaultCheckpointEvery;
 
-    /// <summary>Membership provider: "localhost" (one machine, run records in memory) or "redis" (silos on any
+    /// <summary>Membership provider: "localhost" (one machine, run records in memory or in <see cref="RunStore"/>) or "redis" (silos on any
     /// number of machines; membership, run records and reminders in the Redis server named by <see cref="Redis"/>).</summary>
     public string Clustering { get; init; } = LocalhostClustering;
 

@@ -13,11 +13,13 @@ namespace Gfe.Grains;
 /// <para>GPU silos first: a GPU silo takes the runs that need a GPU, then any-device runs; a CPU silo takes
 /// any-device runs only beyond what the GPU silos' free slots, as they reported them at their latest pull (an idle
 /// silo pulls every 100 ms), can take at once.</para>
-/// <para>Durability: the state lives in the "runs" storage, so with Redis it outlives this grain's silo. Leases of
+/// <para>Durability: the state lives in the "queue" storage, so with Redis it outlives this grain's silo; writes
+/// wait out a storage outage (<see cref="StateWriter{T}"/>) while the queue goes on from memory. Leases of
 /// silos that membership declared dead, and leases a silo no longer reports holding, go back to the front of the
 /// queue at the next pull; the run's next activation resumes from its checkpoint.</para>
 /// <para>Reentrant, so that a pull never waits behind a burst of submissions: every method changes the state before
-/// its first await, and then waits for a write that covers its change; writes that pile up are merged into one.</para>
+/// its first await, and then waits (at most <see cref="AnswerWithin"/>) for a write that covers its change; writes
+/// that pile up are merged into one.</para>
 /// </summary>
 [Reentrant]
 public sealed class RunQueueGrain(

@@ -90,4 +90,4 @@ return 0;
 // Where membership lives, without the Redis password.
 static string Membership(GfeSiloOptions options) => options.UsesRedis
     ? $"redis at {options.RedisConfiguration().ToString(includePassword: false)}, advertising {options.AdvertisedAddress}{(options.ListenOnAnyAddress ? ", listening on all interfaces" : "")}"
-    : "localhost clustering, run records in memory";
+    : $"localhost clustering, run records {(options.RunStore is { } file ? $"in {Path.GetFullPath(file)}" : "in memory")}";
