@@ -6,6 +6,7 @@ using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Runtime;
 using Orleans.Runtime.MembershipService.SiloMetadata;
+using Orleans.Storage;
 
 namespace Gfe.Grains;
 
@@ -14,9 +15,10 @@ public static class GfeSiloBuilderExtensions
 {
     /// <summary>
     /// Everything a silo needs to host run grains: its job slots, the dataset store shared by its runs, its
-    /// capabilities advertised as silo metadata, the "runs" grain storage and the reminder service. With redis
-    /// clustering the run records and reminders live in Redis, so that a run's state outlives the silo that ran
-    /// it; otherwise in memory. Clustering is separate (<see cref="UseGfeClustering"/>) because test clusters
+    /// capabilities advertised as silo metadata, the "runs" and "queue" grain storages and the reminder service.
+    /// With redis clustering the run records, the queue and reminders live in Redis, so that a run's state outlives
+    /// the silo that ran it; otherwise in memory, except run records when <see cref="GfeSiloOptions.RunStore"/> names
+    /// an SQLite file (local mode). Clustering is separate (<see cref="UseGfeClustering"/>) because test clusters
     /// bring their own.
     /// </summary>
     public static ISiloBuilder AddGfeRunner(this ISiloBuilder silo, GfeSiloOptions options) =>
@@ -31,6 +33,7 @@ public static class GfeSiloBuilderExtensions
         silo.Services.AddSingleton(new JobSlots(options.Slots));
         silo.Services.AddSingleton(new DatasetStore(options.DataDirectory));
         silo.Services.AddSingleton(SiloCheckpoints.From(options));
+        silo.Services.AddSingleton(s => ActivatorUtilities.CreateInstance<UnsavedOutcomes>(s, options.CheckpointsIn));
         // The pull scheduler's silo side: fills this silo's free slots from the cluster's run queue.
         silo.Services.AddSingleton<SlotPuller>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<SlotPuller>());
@@ -39,11 +42,19 @@ public static class GfeSiloBuilderExtensions
         if (options.UsesRedis)
         {
             silo.AddRedisGrainStorage(RunGrain.StorageName, o => o.ConfigurationOptions = options.RedisConfiguration());
+            silo.AddRedisGrainStorage(RunQueueGrain.StorageName, o => o.ConfigurationOptions = options.RedisConfiguration());
             silo.UseRedisReminderService(o => o.ConfigurationOptions = options.RedisConfiguration());
         }
         else
         {
-            silo.AddMemoryGrainStorage(RunGrain.StorageName);
+            if (options.RunStore is { } file)
+                // Run records in an SQLite file (local mode); the queue stays in memory, since its leases name this
+                // process's silo, and a later process rebuilds it as the sweep submits its runs again.
+                silo.Services.AddKeyedSingleton<IGrainStorage>(RunGrain.StorageName,
+                    (services, _) => new SqliteGrainStorage(file, services.GetRequiredService<IGrainStorageSerializer>()));
+            else
+                silo.AddMemoryGrainStorage(RunGrain.StorageName);
+            silo.AddMemoryGrainStorage(RunQueueGrain.StorageName);
             silo.UseInMemoryReminderService();
         }
         return silo;

@@ -26,7 +26,7 @@ public sealed record GfeSiloOptions
     /// to the engine without changing the run's settings.</summary>
     public int CheckpointEvery { get; init; } = DefaultCheckpointEvery;
 
-    /// <summary>Membership provider: "localhost" (one machine, run records in memory) or "redis" (silos on any
+    /// <summary>Membership provider: "localhost" (one machine, run records in memory or in <see cref="RunStore"/>) or "redis" (silos on any
     /// number of machines; membership, run records and reminders in the Redis server named by <see cref="Redis"/>).</summary>
     public string Clustering { get; init; } = LocalhostClustering;
 
@@ -84,10 +84,23 @@ public sealed record GfeSiloOptions
     /// <summary>Where rolling log files go.</summary>
     public string LogDirectory { get; init; } = "logs";
 
+    /// <summary>Seconds a stopping silo (SIGTERM, Ctrl+C) may take: three quarters for the graceful stop, after which
+    /// Orleans stops ungracefully, and the rest as a margin; then the process exits regardless (code 3), e.g. when
+    /// Redis is down and membership cannot be updated. Within a container's or pod's grace period.</summary>
+    public int StopTimeout { get; init; } = DefaultStopTimeout;
+
+    /// <summary>For localhost clustering: an SQLite database file holding run records (<see cref="SqliteGrainStorage"/>),
+    /// so that they outlive the process; null keeps them in memory. Local mode sets it to its results folder.</summary>
+    public string? RunStore { get; init; }
+
     public const string LocalhostClustering = "localhost";
     public const string RedisClustering = "redis";
     public const string DefaultRedis = "127.0.0.1:6379";
     public const int DefaultCheckpointEvery = 100;
+    public const int DefaultStopTimeout = 20;
+
+    /// <summary>The host's graceful part of <see cref="StopTimeout"/>.</summary>
+    public TimeSpan GracefulStop => TimeSpan.FromSeconds(StopTimeout * 0.75);
 
     /// <summary>The checkpoint directory in effect: <see cref="CheckpointDirectory"/>, else "checkpoints" in the
     /// parent of <see cref="DataDirectory"/> (~/.local/share/gfe/checkpoints by default).</summary>
@@ -132,6 +145,9 @@ public sealed record GfeSiloOptions
         if (string.IsNullOrWhiteSpace(DataDirectory)) problems.Add("DataDirectory must not be empty");
         if (SimulatedGpus < 0) problems.Add($"SimulatedGpus must be 0 or more, not {SimulatedGpus}");
         if (CheckpointEvery < 0) problems.Add($"CheckpointEvery must be 0 (off) or a number of batches, not {CheckpointEvery}");
+        if (StopTimeout < 2) problems.Add($"StopTimeout must be at least 2 seconds, not {StopTimeout}");
+        if (RunStore is not null && (UsesRedis || string.IsNullOrWhiteSpace(RunStore)))
+            problems.Add(UsesRedis ? "RunStore is for localhost clustering; with redis, run records live in Redis" : "RunStore must name a file");
         if (!UsesRedis && !string.Equals(Clustering, LocalhostClustering, StringComparison.OrdinalIgnoreCase))
             problems.Add($"Clustering '{Clustering}' is not supported; use '{LocalhostClustering}' or '{RedisClustering}'");
         if (UsesRedis)

@@ -3,6 +3,7 @@ using Gfe.Abstractions;
 using Gfe.Engine.Checkpoints;
 using Gfe.Engine.Data;
 using Gfe.Engine.Runs;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Placement;
 using Orleans.Runtime;
@@ -31,10 +32,12 @@ public sealed class RunGrain(
     JobSlots slots,
     DatasetStore datasets,
     SiloCheckpoints checkpoints,
+    UnsavedOutcomes outcomes,
     ILocalSiloDetails silo,
+    IHostApplicationLifetime lifetime,
     ILogger<RunGrain> logger) : Grain, IRunGrain, IRunExecution, IRemindable
 {
-    /// <summary>The grain storage that holds run records (and the run queue).</summary>
+    /// <summary>The grain storage that holds run records (the queue has its own, <see cref="RunQueueGrain.StorageName"/>).</summary>
     public const string StorageName = "runs";
 
     /// <summary>How often the loop copies the engine's latest progress into the record.</summary>
@@ -54,8 +57,15 @@ public sealed class RunGrain(
     /// <summary>Orleans' shortest reminder period.</summary>
     public static readonly TimeSpan OrphanCheck = TimeSpan.FromMinutes(1);
 
-    /// <summary>Cancelled when the activation goes away: the run stays queued/running in storage and resumes.</summary>
+    /// <summary>Cancelled when the activation goes away or the silo begins to stop: the run stays queued/running in
+    /// storage and resumes. It also ends the retries of a record write that waits for the storage to come back.</summary>
     readonly CancellationTokenSource stopping = new();
+
+    /// <summary>Ties <see cref="stopping"/> to the silo's shutdown, so that a record write retrying through a storage
+    /// outage cannot hold a stopping silo (a request in progress delays the deactivation that would cancel it).</summary>
+    CancellationTokenRegistration siloStopping;
+
+    StateWriter<RunRecord>? writer;
 
     /// <summary>Cancelled by <see cref="Cancel"/>: the run ends as cancelled. Linked to <see cref="stopping"/>.</summary>
     CancellationTokenSource? cancelling;
@@ -65,10 +75,17 @@ public sealed class RunGrain(
 
     RunRecord Run => record.State;
 
+    /// <summary>Writes the record through storage outages: retried until stored, a conflict meaning another
+    /// activation owns the run (<see cref="InconsistentStateException"/>), or the activation stopping.</summary>
+    StateWriter<RunRecord> Writer => writer ??= new(record, WriteConflict.Throw, logger, $"Run {Key}: its record");
+
+    Task SaveRecord() => Writer.Write(stopping.Token);
+
     IRunQueueGrain Queue => GrainFactory.GetGrain<IRunQueueGrain>(RunQueueGrain.ClusterQueue);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        siloStopping = lifetime.ApplicationStopping.Register(static s => ((CancellationTokenSource)s!).Cancel(), stopping);
         // Queued or running in storage but not in memory: the activation that owned the run is gone, or this is
         // the run migrating to the silo that pulled it. Either way it waits for Execute; the queue has it.
         if (Run.State is RunState.Running)
@@ -83,6 +100,7 @@ public sealed class RunGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         stopping.Cancel();
+        await siloStopping.DisposeAsync();
         // Let the training thread stop, and the run go back to the queue, before another activation could start
         // the same run elsewhere.
         if (background is not null)
@@ -99,7 +117,7 @@ public sealed class RunGrain(
         if (Run.State is RunState.Queued or RunState.Running)
         {
             // Under way: submitting it again only makes sure the queue has it (a no-op if it is waiting or leased).
-            if (background is null) await Queue.Enqueue(new QueuedRun(Key, RunSpecs.ToConfig(Run.Spec, Key).RunsOn == RunDevice.Gpu, silo.SiloAddress));
+            if (background is null) await Queue.Enqueue(Waiting());
             return;
         }
 
@@ -117,13 +135,13 @@ public sealed class RunGrain(
         {
             logger.LogWarning("Run {Key} refused: {Error}", Key, e.Message);
             Fail($"invalid run spec: {e.Message}");
-            await record.WriteStateAsync();
+            await SaveRecord();
             return;
         }
 
         // The record and the queue at once: a puller's Execute waits for this call to end, and then finds the run
         // queued in memory either way. The reminder is only a safety net, so Start does not wait for it.
-        await Task.WhenAll(record.WriteStateAsync(), Queue.Enqueue(new QueuedRun(Key, config.RunsOn == RunDevice.Gpu, silo.SiloAddress)));
+        await Task.WhenAll(SaveRecord(), Queue.Enqueue(new QueuedRun(Key, config.RunsOn == RunDevice.Gpu, silo.SiloAddress)));
         _ = WatchForOrphaning();
     }
 
@@ -132,7 +150,16 @@ public sealed class RunGrain(
         if (background is { IsCompleted: false })
             return ExecutionAnswer.AlreadyTraining;
         if (Run.State is not (RunState.Queued or RunState.Running))
+        {
+            // A stale queue entry of a finished run. Its files can go too: a silo that stopped during a storage outage
+            // may have kept an outcome whose write had landed after all, without hearing so.
+            if (Run.IsFinished && background is null)
+            {
+                checkpoints.Remove(Key);
+                outcomes.Remove(Key);
+            }
             return ExecutionAnswer.NothingToRun;
+        }
         if (!puller.Equals(silo.SiloAddress))
         {
             // Queued here, pulled there: move there. The caller's placement hint (in the request context) names
@@ -154,7 +181,7 @@ public sealed class RunGrain(
             // Only possible if the engine's settings changed since the run was accepted.
             Fail(e.Message);
             slot.Dispose();
-            await record.WriteStateAsync();
+            await SaveRecord();
             return ExecutionAnswer.NothingToRun;
         }
         // Created before the loop's first await, so that a Cancel arriving while the record is saved is not lost.
@@ -174,8 +201,8 @@ public sealed class RunGrain(
         }
         // Unfinished and not training in this activation: make sure the queue has it (a no-op if it is waiting or
         // leased to a silo).
-        if (background is null && RunSpecs.ToConfig(Run.Spec, Key) is var config)
-            await Queue.Enqueue(new QueuedRun(Key, config.RunsOn == RunDevice.Gpu, silo.SiloAddress));
+        if (background is null)
+            await Queue.Enqueue(Waiting());
     }
 
     /// <summary>Best effort: without the reminder the run still resumes whenever it is asked for.</summary>
@@ -205,8 +232,40 @@ public sealed class RunGrain(
         }
     }
 
-    /// <summary>Interleaves with everything (the interface marks it [AlwaysInterleave]), so it answers mid-run.</summary>
-    public Task<RunStatus> GetStatus() => Task.FromResult(Run.ToStatus(Key));
+    /// <summary>Interleaves with everything (the interface marks it [AlwaysInterleave]), so it answers mid-run. A
+    /// run found waiting makes sure, now and then, that the queue still has it: a queue whose silo stopped while the
+    /// storage was down has lost what it had not saved, and the reminder would put the run back only within a
+    /// minute. Enqueue is a no-op for a run already waiting or leased.</summary>
+    public Task<RunStatus> GetStatus()
+    {
+        if (background is null && Run.State is RunState.Queued && Run.Spec is not null && DateTime.UtcNow - queueCheckedUtc >= QueueCheck)
+        {
+            queueCheckedUtc = DateTime.UtcNow;
+            _ = MakeSureQueued();
+        }
+        return Task.FromResult(Run.ToStatus(Key));
+    }
+
+    /// <summary>How often status polls of a waiting run re-assert it in the queue.</summary>
+    static readonly TimeSpan QueueCheck = TimeSpan.FromSeconds(15);
+
+    DateTime queueCheckedUtc = DateTime.UtcNow;
+
+    /// <summary>This run as the queue holds it (its spec was accepted by Start, so it converts).</summary>
+    QueuedRun Waiting() => new(Key, RunSpecs.ToConfig(Run.Spec!, Key).RunsOn == RunDevice.Gpu, silo.SiloAddress);
+
+    async Task MakeSureQueued()
+    {
+        try
+        {
+            await Queue.Enqueue(Waiting());
+        }
+        catch (Exception e)
+        {
+            // The next poll, or the reminder, tries again.
+            logger.LogDebug("Run {Key}: the queue could not be asked ({Error})", Key, e.Message);
+        }
+    }
 
     public async Task Cancel()
     {
@@ -221,7 +280,7 @@ public sealed class RunGrain(
         Run.State = RunState.Cancelled;
         Run.Error = "cancelled";
         Run.FinishedUtc = DateTime.UtcNow;
-        await record.WriteStateAsync();
+        await SaveRecord();
         await Queue.Done(Key);
         await StopWatchingForOrphaning();
     }
@@ -269,6 +328,14 @@ public sealed class RunGrain(
 
     async Task<Ending> Train(RunConfig config, JobSlot slot, CancellationTokenSource cancel)
     {
+        if (outcomes.Find(Key) is { } kept && kept.State is RunState.Completed or RunState.Failed or RunState.Cancelled)
+        {
+            // An earlier activation finished the run but could not save it before its silo stopped.
+            Adopt(kept);
+            logger.LogInformation("Run {Key}: its outcome ({State}), kept by {Silo} while the storage was down, is recorded now; it is not trained again",
+                Key, Run.State, Run.Silo);
+            return await RecordOutcome(slot);
+        }
         try
         {
             Run.State = RunState.Running;
@@ -278,7 +345,9 @@ public sealed class RunGrain(
             Run.Attempts++;
             try
             {
-                await record.WriteStateAsync();
+                // Through a storage outage the run waits here, its slot held, rather than fail: the write claims the
+                // run for this activation, so training must not begin before it is stored.
+                await SaveRecord();
             }
             catch (InconsistentStateException e)
             {
@@ -338,12 +407,19 @@ public sealed class RunGrain(
             logger.LogWarning(e, "Run {Key} failed", Key);
             Fail(Describe(e));
         }
+        return await RecordOutcome(slot);
+    }
 
-        // The training thread has ended: the next run may have the slot while this one saves its outcome.
+    /// <summary>Stores the finished run's record, then removes what only a resumption would need.</summary>
+    async Task<Ending> RecordOutcome(JobSlot slot)
+    {
+        // The training thread has ended: the next run may have the slot while this one saves its outcome. Through
+        // a storage outage the outcome stays here, in memory (status polls see it), and is written when the storage
+        // is back; meanwhile the run is still this silo's (JobSlots.HeldKeys), so the queue leaves its lease alone.
         slot.Vacate();
         try
         {
-            await record.WriteStateAsync();
+            await SaveRecord();
         }
         catch (InconsistentStateException e)
         {
@@ -351,15 +427,19 @@ public sealed class RunGrain(
             Supersede(e);
             return Ending.Superseded;
         }
-        catch (Exception e)
+        catch (OperationCanceledException)
         {
-            // The activation still answers with the outcome; only its persistence is lost, so the checkpoint stays
-            // for the next attempt, and the run goes back to the queue for it.
-            logger.LogError(e, "Run {Key} finished as {State} but its record could not be saved", Key, Run.State);
+            // The activation stops before the storage came back: the record goes to a file beside the checkpoints,
+            // which the run's next activation (on any silo) records instead of training; failing that, the
+            // checkpoint stays, so the run resumes from it rather than start again.
+            bool kept = outcomes.Keep(Key, Run);
+            logger.LogError("Run {Key} finished as {State}, but the activation stopped before its record could be saved; {Next}",
+                Key, Run.State, kept ? $"it is kept in {outcomes.PathOf(Key)} for the run's next activation" : "it resumes from its checkpoint");
             return Ending.Interrupted;
         }
         // Only now that the outcome is stored: a crash before this point must still find the checkpoint.
         checkpoints.Remove(Key);
+        outcomes.Remove(Key);
         await StopWatchingForOrphaning();
         return Ending.Finished;
     }
@@ -381,15 +461,12 @@ public sealed class RunGrain(
     {
         try
         {
-            await record.WriteStateAsync();
+            if (await Writer.TryWrite() is { } error)
+                logger.LogWarning("Run {Key}: progress could not be saved ({Error}); training goes on", Key, error.Message);
         }
         catch (InconsistentStateException e)
         {
             Supersede(e);
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "Run {Key}: progress could not be saved; training goes on", Key);
         }
     }
 
@@ -431,6 +508,22 @@ public sealed class RunGrain(
         Run.Progress = progress.Fraction;
         Run.ImagesSeen = progress.ImagesSeen;
         Run.TrainLoss = progress.TrainLoss ?? Run.TrainLoss;
+    }
+
+    /// <summary>Takes the finished state of a record kept by an earlier activation.</summary>
+    void Adopt(RunRecord kept)
+    {
+        Run.State = kept.State;
+        Run.Phase = kept.Phase;
+        Run.Progress = kept.Progress;
+        Run.ImagesSeen = kept.ImagesSeen;
+        Run.TrainLoss = kept.TrainLoss;
+        Run.Silo = kept.Silo;
+        Run.Error = kept.Error;
+        Run.Outcome = kept.Outcome;
+        Run.StartedUtc = kept.StartedUtc;
+        Run.FinishedUtc = kept.FinishedUtc;
+        Run.Attempts = Math.Max(Run.Attempts, kept.Attempts);
     }
 
     void Fail(string error)

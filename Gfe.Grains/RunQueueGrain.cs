@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Orleans.Runtime;
@@ -12,20 +13,27 @@ namespace Gfe.Grains;
 /// <para>GPU silos first: a GPU silo takes the runs that need a GPU, then any-device runs; a CPU silo takes
 /// any-device runs only beyond what the GPU silos' free slots, as they reported them at their latest pull (an idle
 /// silo pulls every 100 ms), can take at once.</para>
-/// <para>Durability: the state lives in the "runs" storage, so with Redis it outlives this grain's silo. Leases of
+/// <para>Durability: the state lives in the "queue" storage, so with Redis it outlives this grain's silo; writes
+/// wait out a storage outage (<see cref="StateWriter{T}"/>) while the queue goes on from memory. Leases of
 /// silos that membership declared dead, and leases a silo no longer reports holding, go back to the front of the
 /// queue at the next pull; the run's next activation resumes from its checkpoint.</para>
 /// <para>Reentrant, so that a pull never waits behind a burst of submissions: every method changes the state before
-/// its first await, and then waits for a write that covers its change; writes that pile up are merged into one.</para>
+/// its first await, and then waits (at most <see cref="AnswerWithin"/>) for a write that covers its change; writes
+/// that pile up are merged into one.</para>
 /// </summary>
 [Reentrant]
 public sealed class RunQueueGrain(
-    [PersistentState("queue", RunGrain.StorageName)] IPersistentState<RunQueueState> queue,
+    [PersistentState("queue", RunQueueGrain.StorageName)] IPersistentState<RunQueueState> queue,
     IClusterMembershipService membership,
+    IHostApplicationLifetime lifetime,
     ILogger<RunQueueGrain> logger) : Grain, IRunQueueGrain
 {
     /// <summary>The key of the cluster's queue.</summary>
     public const long ClusterQueue = 0;
+
+    /// <summary>The grain storage of the queue: Redis with redis clustering (the same keys as before it had a name of
+    /// its own), else memory, also when run records are in a file, since the leases name silos of this process.</summary>
+    public const string StorageName = "queue";
 
     /// <summary>A GPU silo's free slots count as waiting for work only this long after its pull: a silo that
     /// stopped pulling (it died, or it is full) must not hold runs back from CPU silos.</summary>
@@ -50,7 +58,32 @@ public sealed class RunQueueGrain(
     /// (up to 100 000) runs does not scan the whole queue.</summary>
     HashSet<string>? waitingKeys;
 
-    RunQueueState State => queue.State;
+    /// <summary>The state the grain works on. Held apart from <see cref="queue"/> because a write that meets a
+    /// version conflict reads the stored version through it for a moment, and other calls interleave meanwhile.</summary>
+    RunQueueState? state;
+
+    RunQueueState State => state ??= queue.State;
+
+    /// <summary>Writes through storage outages, retrying until stored; on a version conflict this activation's
+    /// state wins (there is one queue, and its memory is the truth while it is active).</summary>
+    StateWriter<RunQueueState>? writer;
+
+    /// <summary>Ends the retries of a write when the silo stops or the activation goes away.</summary>
+    readonly CancellationTokenSource stopping = new();
+
+    CancellationTokenRegistration siloStopping;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        siloStopping = lifetime.ApplicationStopping.Register(static s => ((CancellationTokenSource)s!).Cancel(), stopping);
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        stopping.Cancel();
+        await siloStopping.DisposeAsync();
+    }
 
     HashSet<string> WaitingKeys => waitingKeys ??= State.Waiting.Select(w => w.Key).ToHashSet(StringComparer.Ordinal);
 
@@ -124,12 +157,29 @@ public sealed class RunQueueGrain(
         Leases = new Dictionary<string, RunLease>(State.Leases),
     });
 
-    /// <summary>Returns once a write that started after the caller's change has finished. One write at a time (the
-    /// storage's ETag allows no other); changes made while it runs share the next one.</summary>
+    /// <summary>How long a change waits for its write before the call answers anyway. Normally the write is done well
+    /// within it, so the change is durable when the caller hears back; through a storage outage the change lives in
+    /// this activation's memory (the queue's truth while it is active) and is written when the storage is back, so
+    /// that neither run grains nor a stopping silo wait on the queue for the length of the outage.</summary>
+    static readonly TimeSpan AnswerWithin = TimeSpan.FromSeconds(2);
+
+    /// <summary>Returns once a write that started after the caller's change has finished, or after
+    /// <see cref="AnswerWithin"/> while that write still waits for the storage.</summary>
     async Task Save()
     {
         long mine = ++changes;
-        while (saved < mine)
+        var saving = WriteUntilSaved(mine);
+        if (await Task.WhenAny(saving, Task.Delay(AnswerWithin)) == saving)
+            await saving;
+        else
+            _ = saving.ContinueWith(t => logger.LogWarning("Run queue: its state could not be saved ({Error})", t.Exception?.GetBaseException().Message),
+                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Current);
+    }
+
+    /// <summary>One write at a time (the storage's ETag allows no other); changes made while it runs share the next.</summary>
+    async Task WriteUntilSaved(long change)
+    {
+        while (saved < change)
         {
             if (writing is null || writing.IsCompleted) writing = Write(changes);
             await writing;
@@ -156,7 +206,9 @@ public sealed class RunQueueGrain(
             await Coalesce();
             covering = changes;
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            await queue.WriteStateAsync();
+            queue.State = State;
+            writer ??= new StateWriter<RunQueueState>(queue, WriteConflict.Overwrite, logger, "Run queue: its state");
+            await writer.Write(stopping.Token);
             lastWrite = clock.Elapsed;
             saved = Math.Max(saved, covering);
         }

@@ -7,7 +7,7 @@ namespace Gfe.Grains;
 /// the error. It lives in the "runs" grain storage, so a status survives the activation that trained the run.
 /// </summary>
 [GenerateSerializer]
-public sealed class RunRecord
+public sealed class RunRecord : IWriteToken
 {
     [Id(0)] public RunSpec? Spec { get; set; }
     [Id(1)] public RunState State { get; set; } = RunState.NotStarted;
@@ -24,6 +24,11 @@ public sealed class RunRecord
 
     /// <summary>How many times a silo began training this run (resumptions after a silo failure included).</summary>
     [Id(12)] public int Attempts { get; set; }
+
+    /// <summary>The token of the write that stored this record (<see cref="StateWriter{T}"/>).</summary>
+    [Id(13)] public string? WriteToken { get; set; }
+
+    public bool IsFinished => State is RunState.Completed or RunState.Failed or RunState.Cancelled;
 
     public RunStatus ToStatus(string key) =>
         new(key, State, Phase, Progress, ImagesSeen, TrainLoss, Silo, Error, Outcome, StartedUtc, FinishedUtc);

@@ -1,6 +1,7 @@
 // The GFE silo host: hosts run grains on this machine's job slots. Settings come from appsettings.json beside the
 // executable, then GFE_* environment variables, then the command line (e.g. --Slots 4 --DataDirectory /data).
 using Gfe.Grains;
+using Gfe.Silo;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -52,6 +53,9 @@ else
 builder.Configuration.AddEnvironmentVariables(prefix: "GFE_").AddCommandLine(args);
 
 builder.Services.AddGfeLogging("silo", options.LogDirectory, LogEventLevel.Information);
+// A stop (SIGTERM, Ctrl+C) ends within StopTimeout even when the cluster's storage is down.
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.GracefulStop);
+builder.Services.AddHostedService(s => ActivatorUtilities.CreateInstance<StopDeadline>(s, TimeSpan.FromSeconds(options.StopTimeout)));
 // Detected once: the same capabilities are logged here and advertised to the cluster as silo metadata.
 var capabilities = SiloCapabilities.Detect(options);
 builder.UseOrleans(silo =>
@@ -95,4 +99,4 @@ return 0;
 // Where membership lives, without the Redis password.
 static string Membership(GfeSiloOptions options) => options.UsesRedis
     ? $"redis at {options.RedisConfiguration().ToString(includePassword: false)}, advertising {options.AdvertisedAddress}{(options.ListenOnAnyAddress ? ", listening on all interfaces" : "")}"
-    : "localhost clustering, run records in memory";
+    : $"localhost clustering, run records {(options.RunStore is { } file ? $"in {Path.GetFullPath(file)}" : "in memory")}";

@@ -78,7 +78,7 @@ public static class SweepRunCommand
         try
         {
             host = local
-                ? await LocalCluster.StartAsync(request.DataDirectory, request.Slots, logFile, cancel)
+                ? await LocalCluster.StartAsync(request.DataDirectory, request.Slots, logFile, cancel, Path.Combine(resultsDirectory, LocalCluster.RunStoreFile))
                 : await ClusterArguments.ConnectAsync(address!, logFile, request.ConnectTimeout.TotalSeconds, cancel);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -93,9 +93,12 @@ public static class SweepRunCommand
         try
         {
             var runner = new SweepRunner(host.Services.GetRequiredService<IGrainFactory>()) { Budget = sweep.Search.Budget };
-            var outcome = request.Quiet ? await runner.RunAsync(sweep.Runs, null, cancel)
-                : terminal.Interactive ? await LiveSweepView.ShowAsync(terminal.Out, sweep.Name, report => runner.RunAsync(sweep.Runs, report, cancel))
-                : await runner.RunAsync(sweep.Runs, new PlainSweepView(terminal.Output).Report, cancel);
+            // runs.csv is kept current as runs finish, so that a killed gfe leaves the finished runs listed.
+            var live = new LiveRunsCsv(Path.Combine(resultsDirectory, ResultsWriter.RunsFile));
+            Action<SweepProgress> Also(Action<SweepProgress> view) => progress => { view(progress); live.Report(progress); };
+            var outcome = request.Quiet ? await runner.RunAsync(sweep.Runs, live.Report, cancel)
+                : terminal.Interactive ? await LiveSweepView.ShowAsync(terminal.Out, sweep.Name, report => runner.RunAsync(sweep.Runs, Also(report), cancel))
+                : await runner.RunAsync(sweep.Runs, Also(new PlainSweepView(terminal.Output).Report), cancel);
 
             var notWritten = WriteResults(resultsDirectory, sweep, outcome);
             Summarise(sweep, outcome, resultsDirectory, request.Quiet, terminal);

@@ -76,8 +76,9 @@ public static class ResultsWriter
         var evaluations = ResultPivot.OrderEvaluations(runs.SelectMany(r => r.Status.Outcome?.TestLoss.Keys ?? Enumerable.Empty<string>()));
         var settingNames = RunParameters.All.Select(p => p.Name).ToList();
 
-        using var file = new StreamWriter(path, false, Utf8);
-        var csv = new CsvWriter(file);
+        // Rewritten while the sweep runs (LiveRunsCsv): a reader, or a kill mid-write, must never see half a file.
+        using var file = new AtomicTextFile(path, Utf8);
+        var csv = new CsvWriter(file.Writer);
         csv.WriteRow([
             "key", .. settingNames, "state",
             .. evaluations.Select(e => $"testLoss.{e}"),
@@ -110,6 +111,7 @@ public static class ResultsWriter
                 RunWarnings.For(outcome),
             ]);
         }
+        file.Commit();
     }
 
     public static void WriteCurves(string path, IReadOnlyList<RunRecord> runs)

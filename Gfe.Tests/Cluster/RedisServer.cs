@@ -9,12 +9,17 @@ namespace Gfe.Tests.Cluster;
 /// <summary>
 /// A throwaway redis-server on a free loopback port, with a password (so that the password path of silos and client
 /// is exercised) and no persistence to disk. Started once for the tests of <see cref="RedisServerCollection"/>.
+/// <see cref="StartPersistent"/> makes one of a test's own, with an append-only file, that the test can stop and
+/// start again as an outage would.
 /// </summary>
 public sealed class RedisServer : IAsyncLifetime
 {
     public const string Password = "gfe-test-password";
 
     Process? process;
+
+    /// <summary>Where the append-only file lives; null: no persistence.</summary>
+    string? dataDirectory;
 
     public int Port { get; private set; }
 
@@ -31,19 +36,49 @@ public sealed class RedisServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // Skipped facts never reach here; a fixture of a skipped class must not fail either.
-        if (FindExecutable() is not { } executable) return;
+        if (FindExecutable() is null) return;
         Port = FreePort();
+        await Launch();
+    }
+
+    /// <summary>A server of the caller's own, keeping its append-only file (fsync every write) in the directory.</summary>
+    public static async Task<RedisServer> StartPersistent(string directory)
+    {
+        var server = new RedisServer { dataDirectory = Directory.CreateDirectory(directory).FullName, Port = FreePort() };
+        await server.Launch();
+        return server;
+    }
+
+    /// <summary>Stops the server as an operator would (SIGTERM: it flushes its append-only file and exits).</summary>
+    public void Stop()
+    {
+        if (process is not { HasExited: false }) return;
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()])) kill.WaitForExit();
+        if (!process.WaitForExit(10_000)) throw new InvalidOperationException("redis-server did not stop within 10 s of SIGTERM");
+        process.Dispose();
+        process = null;
+    }
+
+    /// <summary>Starts the stopped server again on the same port, from the same append-only file.</summary>
+    public Task Restart() => process is null ? Launch() : throw new InvalidOperationException("redis-server still runs");
+
+    async Task Launch()
+    {
+        var executable = FindExecutable() ?? throw new InvalidOperationException("redis-server is not on the PATH");
         var start = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        string[] persistence = dataDirectory is null
+            ? ["--appendonly", "no"]
+            : ["--appendonly", "yes", "--appendfsync", "always", "--dir", dataDirectory];
         foreach (var argument in new[]
                  {
                      "--port", Port.ToString(), "--bind", "127.0.0.1", "--requirepass", Password,
-                     "--save", "", "--appendonly", "no", "--daemonize", "no",
-                 })
+                     "--save", "", "--daemonize", "no",
+                 }.Concat(persistence))
             start.ArgumentList.Add(argument);
         process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {executable}");
         process.OutputDataReceived += (_, _) => { };

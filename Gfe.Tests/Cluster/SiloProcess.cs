@@ -106,6 +106,18 @@ sealed class SiloProcess : IDisposable
         }
     }
 
+    /// <summary>SIGTERM, as an operator, systemd or Kubernetes stops a silo: it stops gracefully. Returns at once.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString()])!;
+        kill.WaitForExit();
+    }
+
+    /// <summary>Waits for the process to end; false if it still runs after the limit.</summary>
+    public bool WaitForExit(TimeSpan limit) => process.WaitForExit(limit);
+
+    public int ExitCode => process.ExitCode;
+
     /// <summary>SIGKILL: the silo gets no chance to leave the membership or save anything.</summary>
     public void Kill()
     {

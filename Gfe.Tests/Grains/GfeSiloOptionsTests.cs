@@ -111,4 +111,14 @@ public sealed class GfeSiloOptionsTests
         Assert.Equal(new SiloCapabilities(SiloCapabilities.CudaDevice, 2, 3, 1), simulated);
         Assert.Contains(new GfeSiloOptions { SimulatedGpus = -1 }.Problems(), p => p.StartsWith("SimulatedGpus must be 0 or more"));
     }
+
+    [Fact]
+    public void The_stop_timeout_and_the_run_store_are_checked()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(15), new GfeSiloOptions().GracefulStop);
+        Assert.Empty(new GfeSiloOptions { RunStore = "/tmp/results/runs.db" }.Problems());
+        Assert.Contains(new GfeSiloOptions { StopTimeout = 1 }.Problems(), p => p.StartsWith("StopTimeout must be at least 2"));
+        Assert.Contains(new GfeSiloOptions { Clustering = "redis", RunStore = "runs.db" }.Problems(), p => p.StartsWith("RunStore is for localhost"));
+        Assert.Contains(new GfeSiloOptions { RunStore = " " }.Problems(), p => p.StartsWith("RunStore must name a file"));
+    }
 }

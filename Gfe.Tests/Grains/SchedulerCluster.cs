@@ -59,9 +59,10 @@ public sealed class SchedulerCluster : IAsyncLifetime
                 SimulatedGpus = silo.SiloName == GpuSiloName ? 1 : null,
             };
             siloBuilder.AddGfeRunner(options);
-            // After AddGfeRunner: the shared storage replaces its in-memory "runs" storage.
-            siloBuilder.Services.AddKeyedSingleton<IGrainStorage>(RunGrain.StorageName,
-                (services, _) => new SharedGrainStorage(storage, services.GetRequiredService<Orleans.Serialization.Serializer>()));
+            // After AddGfeRunner: the shared storage replaces its in-memory "runs" and "queue" storages.
+            foreach (var name in new[] { RunGrain.StorageName, RunQueueGrain.StorageName })
+                siloBuilder.Services.AddKeyedSingleton<IGrainStorage>(name,
+                    (services, _) => new SharedGrainStorage(storage, services.GetRequiredService<Orleans.Serialization.Serializer>()));
             siloBuilder.Configure<ClusterMembershipOptions>(o =>
             {
                 o.ProbeTimeout = TimeSpan.FromMilliseconds(500);
