@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 namespace Gfe.Engine.Benchmarks;
 
 /// <summary>
-/// Measures the latent solvers on this machine (engine-spec §7): time per latent step, training and test-encoding
+/// Measures the latent solvers on this machine (docs/method.md §7): time per latent step, training and test-encoding
 /// throughput, achieved GFLOP/s beside the machine's large-matmul rate, and peak memory. The images are synthetic
 /// (sparse bright strokes on a dark field, like MNIST's ink fraction) and the decoder untrained, so no dataset is
 /// needed; step counts on real data differ, the cost per step does not.

@@ -1,7 +1,7 @@
 namespace Gfe.Engine.Data;
 
 /// <summary>
-/// The datasets a sweep may name, with the nominal split sizes of engine-spec §5: of the 60,000 training-file images
+/// The datasets a sweep may name, with the nominal split sizes of docs/method.md §5: of the 60,000 training-file images
 /// the first 50,000, shuffled with seed 0, give 49,992 training and 8 validation images; the test split is the whole
 /// 10,000-image test file. A converted offline source may have fewer (see docs/data.md); the loaded
 /// <see cref="ImageSet.Count"/> is what a run really has. SegMNIST has no files of its own: it is cut from MNIST's

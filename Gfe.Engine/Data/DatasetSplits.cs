@@ -2,7 +2,7 @@ using Gfe.Engine.Data.Files;
 
 namespace Gfe.Engine.Data;
 
-/// <summary>A dataset as a run uses it: the training split (already cut as engine-spec §5, or as its declaration
+/// <summary>A dataset as a run uses it: the training split (already cut as docs/method.md §5, or as its declaration
 /// says), the test split, and a one-line provenance (source and checksums) for results. A dataset from files also
 /// carries its normalisation (already applied to both splits; <see cref="Normalization.Invert"/> gives values in the
 /// data's own units), the per-sample labels of its test split, and its declared default loss.</summary>

@@ -38,12 +38,12 @@ public sealed class DatasetStore
     /// built from (SegMNIST lives in the mnist folder).</summary>
     public string DatasetDirectory(string name) => Path.Combine(Directory, FilesOf(Resolve(name)).Name);
 
-    /// <summary>Loads a dataset that is present, split as engine-spec §5; throws <see cref="DataException"/> if it
+    /// <summary>Loads a dataset that is present, split as docs/method.md §5; throws <see cref="DataException"/> if it
     /// is missing or corrupt.</summary>
     public DatasetSplits Load(string name) =>
         DatasetCatalog.Find(name) is { } info ? LoadCached(info).Splits : LoadDeclared(name);
 
-    /// <summary>The 8 validation images of the training split (engine-spec §5), which <see cref="Load"/> leaves out.</summary>
+    /// <summary>The 8 validation images of the training split (docs/method.md §5), which <see cref="Load"/> leaves out.</summary>
     public ImageSet LoadValidation(string name) => LoadCached(Resolve(name)).Validation;
 
     /// <summary>Makes sure the dataset is present, fetching it if needed; returns its one-line provenance.</summary>

@@ -1,7 +1,7 @@
 namespace Gfe.Engine.Data;
 
 /// <summary>
-/// SegMNIST (engine-spec §5): a test of generalisation to unseen classes. Training uses every image of the MNIST
+/// SegMNIST (docs/method.md §5): a test of generalisation to unseen classes. Training uses every image of the MNIST
 /// training file with a digit 0-4, in file order and without the 50,000-image pool of <see cref="TrainingSplit"/>;
 /// testing uses the MNIST test images with a digit 5-9. As in the reference there are no validation images.
 /// </summary>

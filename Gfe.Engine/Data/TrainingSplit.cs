@@ -1,7 +1,7 @@
 namespace Gfe.Engine.Data;
 
 /// <summary>
-/// The reference's cut of a training file into training and validation images (engine-spec §5): the first
+/// The reference's cut of a training file into training and validation images (docs/method.md §5): the first
 /// <see cref="PoolSize"/> images of the training file are shuffled with seed <see cref="Seed"/>; the last
 /// <see cref="ValidationCount"/> of that order are the validation images, all others (49,992 for MNIST and
 /// Fashion-MNIST) train. Training-file images past the pool are never used. A source with fewer images than the pool

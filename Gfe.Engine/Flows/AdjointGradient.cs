@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Gfe.Engine.Flows;
 
 /// <summary>
-/// The exact decoder gradient through a first-order latent flow dz/dt = -alpha(t) grad_z l(z) (engine-spec §3d, in the
+/// The exact decoder gradient through a first-order latent flow dz/dt = -alpha(t) grad_z l(z) (docs/method.md §3d, in the
 /// code's sign convention): a(tau) = grad_z l(z(tau)), da/dt = +alpha(t) H(z(t)) a integrated backwards to t_0, and
 /// dtheta l(z(tau)) = ∂theta l(z(tau)) - ∫ alpha(t) ∂theta[a(t) . grad_z l(z(t))] dt.
 /// </summary>

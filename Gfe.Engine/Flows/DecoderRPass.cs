@@ -7,7 +7,7 @@ namespace Gfe.Engine.Flows;
 
 /// <summary>
 /// Pearlmutter's R-pass through the <see cref="Decoder"/> and its <see cref="ReconstructionLoss"/>, written out by hand
-/// (engine-spec §3d, FIX): the forward and backward passes of grad_z L, each differentiated in the direction v of z
+/// (docs/method.md §3d, FIX): the forward and backward passes of grad_z L, each differentiated in the direction v of z
 /// with theta fixed. One pass gives H v (the adjoint's right-hand side) and d/dtheta [v . grad_z L] (the adjoint
 /// integrand) for all parameters at once, with no double backward and no autograd graph. Any widths, any of the
 /// <see cref="ActivationFunctions"/>, either loss: the decoder's <see cref="Decoder.Shape"/> says which.

@@ -6,7 +6,7 @@ namespace Gfe.Engine.Flows;
 
 /// <summary>
 /// GFE's basic gradient flow dz/dt = -alpha(t) grad_z l(z), integrated by fixed-grid RK4 (3/8 rule) on a
-/// <see cref="TimeGrid"/>, with no substeps: the reference's <c>GFlow_approx</c> (engine-spec §3a). z* = z(t_{N-1}).
+/// <see cref="TimeGrid"/>, with no substeps: the reference's <c>GFlow_approx</c> (docs/method.md §3a). z* = z(t_{N-1}).
 /// </summary>
 public sealed class GradientFlow(TimeGrid grid)
 {

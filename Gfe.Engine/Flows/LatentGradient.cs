@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Gfe.Engine.Flows;
 
-/// <summary>The right-hand side of every latent flow: grad_z L(z) for the batch loss L = sum_i l_i (engine-spec §3).</summary>
+/// <summary>The right-hand side of every latent flow: grad_z L(z) for the batch loss L = sum_i l_i (docs/method.md §3).</summary>
 public static class LatentGradient
 {
     /// <summary>

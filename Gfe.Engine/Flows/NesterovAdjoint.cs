@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Gfe.Engine.Flows;
 
 /// <summary>
-/// The exact decoder gradient through the second-order <see cref="NesterovFlow"/> (engine-spec §3b, §3d): the discrete
+/// The exact decoder gradient through the second-order <see cref="NesterovFlow"/> (docs/method.md §3b, §3d): the discrete
 /// adjoint, i.e. reverse-mode differentiation of the unrolled 3/8-rule RK4 steps of y = (z, m), written out by hand
 /// stage by stage. It is the gradient of exactly the z* the run trains on, to rounding, on any grid.
 /// </summary>

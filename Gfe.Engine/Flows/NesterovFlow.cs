@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Gfe.Engine.Flows;
 
 /// <summary>
-/// GFE's second-order (Nesterov) flow, the reference's <c>GFlow_mom</c> (engine-spec §3b): the state (z, m) starts at
+/// GFE's second-order (Nesterov) flow, the reference's <c>GFlow_mom</c> (docs/method.md §3b): the state (z, m) starts at
 /// (z0, 0) and follows dz/dt = m, dm/dt = -3/(t + eps) m - alpha(t) grad_z l(z), by the same fixed-grid RK4 on the same
 /// grid. (Paper eq. 5 writes +grad l: a sign typo.) The encoding is the position z at the last grid point.
 /// </summary>

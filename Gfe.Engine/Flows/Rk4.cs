@@ -4,7 +4,7 @@ namespace Gfe.Engine.Flows;
 
 /// <summary>
 /// The classical fourth-order Runge-Kutta step in its 3/8-rule form, the one torchdiffeq's fixed-grid "rk4" uses
-/// (engine-spec §3a): k1 = f(t, y); k2 = f(t + h/3, y + h k1/3); k3 = f(t + 2h/3, y + h(k2 - k1/3));
+/// (docs/method.md §3a): k1 = f(t, y); k2 = f(t + h/3, y + h k1/3); k3 = f(t + 2h/3, y + h(k2 - k1/3));
 /// k4 = f(t + h, y + h(k1 - k2 + k3)); y + h(k1 + 3k2 + 3k3 + k4)/8. A negative h steps backwards in time.
 /// </summary>
 public static class Rk4

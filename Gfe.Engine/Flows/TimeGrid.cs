@@ -4,7 +4,7 @@ namespace Gfe.Engine.Flows;
 
 /// <summary>
 /// The fixed time grid t_0 = 0 < t_1 < ... < t_{N-1} of the RK4 flows and the flow weight alpha(t) that goes with it
-/// (engine-spec §3a): linspace(0, tau, N) with alpha = 1 (reference code), or the paper's log grid
+/// (docs/method.md §3a): linspace(0, tau, N) with alpha = 1 (reference code), or the paper's log grid
 /// t_k = (tau/b)(b^(k/(N-1)) - 1) with alpha(t) = exp(-2t/tau).
 /// </summary>
 public sealed record TimeGrid(IReadOnlyList<double> Times, double Tau, bool DecayingAlpha)

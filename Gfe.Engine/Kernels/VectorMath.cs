@@ -173,7 +173,7 @@ public static class VectorMath
     }
 
     /// <summary>
-    /// Per element of one sample: the loss term and dl/dy. BCE (engine-spec §2, the reference's sigmoid + eps form):
+    /// Per element of one sample: the loss term and dl/dy. BCE (docs/method.md §2, the reference's sigmoid + eps form):
     /// term -[x ln(p + eps) + (1 - x) ln(1 - p + eps)], p = sigmoid(y), derivative p(1 - p)[(1 - x)/(1 - p + eps) -
     /// x/(p + eps)] * scale. MSE: term (y - x)^2, derivative 2(y - x) * scale. scale = 1/D, so l = scale * sum of terms.
     /// Runs over [start, end) with <typeparamref name="T"/>'s width; the caller finishes a ragged tail with Lane1.
@@ -210,7 +210,7 @@ public static class VectorMath
         }
     }
 
-    /// <summary>The BCE's eps (engine-spec §2) in float32, as the reference adds it.</summary>
+    /// <summary>The BCE's eps (docs/method.md §2) in float32, as the reference adds it.</summary>
     public const float Epsilon = (float)Losses.ReconstructionLoss.Epsilon;
 
     /// <summary>

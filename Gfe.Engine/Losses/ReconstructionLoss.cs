@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Gfe.Engine.Losses;
 
 /// <summary>
-/// The reconstruction loss l(x, y) of a run (engine-spec §2), per sample, with D the data's feature count:
+/// The reconstruction loss l(x, y) of a run (docs/method.md §2), per sample, with D the data's feature count:
 /// <list type="bullet">
 /// <item><c>bce</c>: the per-feature binary cross-entropy between soft targets x in [0,1] and sigmoid(y), averaged
 /// over the D features. PARITY: the reference's sigmoid + eps form, not BCE-with-logits, so it saturates at

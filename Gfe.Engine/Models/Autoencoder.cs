@@ -6,7 +6,7 @@ namespace Gfe.Engine.Models;
 /// <summary>
 /// The autoencoder baseline: <see cref="Encoder"/> then <see cref="Decoder"/>, returning the decoder's output (logits for BCE). The encoder is
 /// built first, as in the reference, so for the same seed the AE's decoder starts from other weights than a GFE
-/// decoder does (engine-spec §1).
+/// decoder does (docs/method.md §1).
 /// </summary>
 public sealed class Autoencoder : nn.Module<Tensor, Tensor>
 {

@@ -6,7 +6,7 @@ namespace Gfe.Engine.Models;
 
 /// <summary>
 /// The decoder D(z; theta) of gradient-flow encoding: an MLP latent -> hidden[0] -> ... -> hidden[^1] -> output with
-/// the <see cref="ModelShape"/>'s activation between the layers (engine-spec §1; the paper's 20-150-300-600-784 with
+/// the <see cref="ModelShape"/>'s activation between the layers (docs/method.md §1; the paper's 20-150-300-600-784 with
 /// ELU by default, 700,234 parameters in 8 tensors). It returns the raw output, with no output nonlinearity: for the
 /// BCE loss these are logits and the sigmoid lives in the <see cref="Losses.ReconstructionLoss"/>; for MSE they are
 /// the reconstruction itself.

@@ -6,7 +6,7 @@ namespace Gfe.Engine.Models;
 
 /// <summary>
 /// The autoencoder's encoder, the exact mirror of the <see cref="Decoder"/>: output -> hidden[^1] -> ... -> hidden[0]
-/// -> latent with the shape's activation between the layers and none on the latent (engine-spec §1; the paper's
+/// -> latent with the shape's activation between the layers and none on the latent (docs/method.md §1; the paper's
 /// 784-600-300-150-20 with ELU, 699,470 parameters).
 /// </summary>
 public sealed class Encoder : nn.Module<Tensor, Tensor>

@@ -5,9 +5,9 @@ using static TorchSharp.torch;
 namespace Gfe.Engine.Models;
 
 /// <summary>
-/// Linear layers initialised as PyTorch's nn.Linear does by default (engine-spec §1): W and b both drawn from
+/// Linear layers initialised as PyTorch's nn.Linear does by default (docs/method.md §1): W and b both drawn from
 /// U(-1/sqrt(fan_in), +1/sqrt(fan_in)). The draws come from the run's own generator, never the process-global one,
-/// so runs on parallel threads stay reproducible (platform.md §1.4).
+/// so runs on parallel threads stay reproducible (docs/platform-notes.md).
 /// </summary>
 public static class PyTorchInit
 {

@@ -1,6 +1,6 @@
 namespace Gfe.Engine.Runs;
 
-/// <summary>How the AMD solver couples the images of a batch (engine-spec §3c, §6 B1/B2).</summary>
+/// <summary>How the AMD solver couples the images of a batch (docs/method.md §3c, §6 B1/B2).</summary>
 public enum AmdMode
 {
     /// <summary>

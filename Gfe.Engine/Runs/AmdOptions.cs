@@ -1,7 +1,7 @@
 namespace Gfe.Engine.Runs;
 
 /// <summary>
-/// Settings of the adaptive minimise-distance (AMD) latent solver (engine-spec §3c). The defaults are the
+/// Settings of the adaptive minimise-distance (AMD) latent solver (docs/method.md §3c). The defaults are the
 /// reference's MNIST configuration (PARITY), not the paper's text (which says beta = 0.75).
 /// </summary>
 public sealed record AmdOptions

@@ -1,6 +1,6 @@
 namespace Gfe.Engine.Runs;
 
-/// <summary>The time grid of the fixed-grid flows, with its weight alpha(t) (engine-spec §3a, "Grid: HEAD vs paper").</summary>
+/// <summary>The time grid of the fixed-grid flows, with its weight alpha(t) (docs/method.md §3a, "Grid: HEAD vs paper").</summary>
 public enum FlowGrid
 {
     /// <summary>linspace(0, tau, N) with alpha = 1: the reference code's active grid (PARITY).</summary>

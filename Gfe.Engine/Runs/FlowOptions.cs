@@ -1,7 +1,7 @@
 namespace Gfe.Engine.Runs;
 
 /// <summary>
-/// Settings of the fixed-grid latent flows (GradientFlow, NesterovFlow) and of the adjoint gradient (engine-spec §3a,
+/// Settings of the fixed-grid latent flows (GradientFlow, NesterovFlow) and of the adjoint gradient (docs/method.md §3a,
 /// §3b, §3d). The defaults are the spec's recommendation: N = 100 points, tau = 1e4, the reference's linear grid.
 /// </summary>
 public sealed record FlowOptions

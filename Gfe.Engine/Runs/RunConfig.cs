@@ -4,7 +4,7 @@ namespace Gfe.Engine.Runs;
 
 /// <summary>
 /// Everything one training run needs, as plain data. A run is determined by its config (including the seed): on CPU
-/// the same config gives bit-identical results. Defaults are the reference's Table-1 settings (engine-spec §8).
+/// the same config gives bit-identical results. Defaults are the reference's Table-1 settings (docs/method.md §8).
 /// </summary>
 public sealed record RunConfig
 {
@@ -23,7 +23,7 @@ public sealed record RunConfig
     /// <summary>Seeds the subset shuffle, the weight initialisation and the latent starts.</summary>
     public int Seed { get; init; } = 0;
 
-    /// <summary>Training batch size B (16 for Table 1 and Figure 1, engine-spec §4).</summary>
+    /// <summary>Training batch size B (16 for Table 1 and Figure 1, docs/method.md §4).</summary>
     public int BatchSize { get; init; } = 16;
 
     /// <summary>Batch size used when encoding test images with AMD (batch-coupled, so it matters).</summary>
@@ -35,7 +35,7 @@ public sealed record RunConfig
     /// <see cref="AmdOptions"/> keeps the torch path (docs/engine.md, "AMD trial kernel").</summary>
     public AmdOptions Amd { get; init; } = new() { Kernel = AmdKernel.Auto };
 
-    /// <summary>RMSprop learning rate (engine-spec §4).</summary>
+    /// <summary>RMSprop learning rate (docs/method.md §4).</summary>
     public double LearningRate { get; init; } = 5e-4;
 
     /// <summary>RMSprop smoothing constant alpha.</summary>
@@ -47,7 +47,7 @@ public sealed record RunConfig
     /// <summary>Record a point of the train-loss curve every this many batches.</summary>
     public int CurveEvery { get; init; } = 1;
 
-    /// <summary>Passes over the training subset, each in a fresh seeded order (engine-spec §4): 1 for GFE, 12 for a
+    /// <summary>Passes over the training subset, each in a fresh seeded order (docs/method.md §4): 1 for GFE, 12 for a
     /// complete AE.</summary>
     public int Epochs { get; init; } = 1;
 

@@ -12,9 +12,9 @@ public enum RunMethod
     /// <summary>No torch: sleeps for <see cref="RunConfig.SimulateSeconds"/> while reporting progress (scheduler tests).</summary>
     Simulate,
 
-    /// <summary>Gradient-flow encoding with the fixed-grid RK4 flow (engine-spec §3a), z0 = 0 by default.</summary>
+    /// <summary>Gradient-flow encoding with the fixed-grid RK4 flow (docs/method.md §3a), z0 = 0 by default.</summary>
     GfeRk4,
 
-    /// <summary>Gradient-flow encoding with the second-order Nesterov flow on the same grid (engine-spec §3b).</summary>
+    /// <summary>Gradient-flow encoding with the second-order Nesterov flow on the same grid (docs/method.md §3b).</summary>
     GfeNesterov,
 }

@@ -3,7 +3,7 @@ namespace Gfe.Engine.Runs;
 /// <summary>What a finished run produced.</summary>
 public sealed record RunResult
 {
-    /// <summary>Per-image mean test loss (engine-spec §2) by evaluation name (<see cref="Evaluations"/>).</summary>
+    /// <summary>Per-image mean test loss (docs/method.md §2) by evaluation name (<see cref="Evaluations"/>).</summary>
     public required IReadOnlyDictionary<string, double> TestLoss { get; init; }
 
     /// <summary>Train loss L/B of the last batch.</summary>

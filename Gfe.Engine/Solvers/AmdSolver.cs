@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 namespace Gfe.Engine.Solvers;
 
 /// <summary>
-/// The adaptive minimise-distance (AMD) solver of the gradient flow dz/dt = -grad_z l(z) (engine-spec §3c). In the
+/// The adaptive minimise-distance (AMD) solver of the gradient flow dz/dt = -grad_z l(z) (docs/method.md §3c). In the
 /// reference's batch-coupled PARITY form one time t, one step dt and one convergence flag are shared by the whole
 /// batch, and a trial Euler step is accepted only if every image passes the sufficient-decrease test. In per-sample
 /// form (spec §6 B1) every image runs that same algorithm alone, as if B = 1, and only the unfinished images are
@@ -79,7 +79,7 @@ public sealed class AmdSolver
     public AmdSolution Solve(Decoder decoder, Tensor images, Tensor z0, Action<AmdTrial>? trace = null,
         TrajectoryRecorder? trajectory = null, IReadOnlyList<TrajectoryRecorder>? sampleTrajectories = null)
     {
-        // Shape mistakes would otherwise surface as a native abort inside the decoder (platform.md §1.3).
+        // Shape mistakes would otherwise surface as a native abort inside the decoder (docs/platform-notes.md).
         var shape = decoder.Shape;
         if (images.dim() != 2 || images.shape[1] != shape.OutputDim)
             throw new ArgumentException($"AMD images must be [B, {shape.OutputDim}], not [{string.Join(", ", images.shape)}]", nameof(images));

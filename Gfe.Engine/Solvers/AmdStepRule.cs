@@ -4,7 +4,7 @@ using Gfe.Engine.Runs;
 namespace Gfe.Engine.Solvers;
 
 /// <summary>
-/// The AMD step rule of engine-spec §3c, written once for both modes and both kernels: the Euler trial, the
+/// The AMD step rule of docs/method.md §3c, written once for both modes and both kernels: the Euler trial, the
 /// sufficient-decrease test, backtracking, the forced fallback step, growth, the convergence window and the
 /// statistics. The decoder work goes through an <see cref="IAmdTrials"/>.
 /// </summary>

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Gfe.Engine.Solvers;
 
-/// <summary>The starting point z0 of each latent flow (engine-spec §3, "z0").</summary>
+/// <summary>The starting point z0 of each latent flow (docs/method.md §3, "z0").</summary>
 public static class LatentStart
 {
     /// <summary>

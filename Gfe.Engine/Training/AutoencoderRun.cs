@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace Gfe.Engine.Training;
 
 /// <summary>
-/// The AE (engine-spec §4): train encoder and decoder together on L = sum_i l_i(D(E(x_i))), one RMSprop step per
+/// The AE (docs/method.md §4): train encoder and decoder together on L = sum_i l_i(D(E(x_i))), one RMSprop step per
 /// batch. Evaluated twice: as "AE" (test data through the encoder) and as "Mixed" (the AE's decoder alone, test data
 /// encoded with AMD, as GFE-amd would). The rest of the run is the common <see cref="TorchRun"/>.
 /// </summary>

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Gfe.Engine.Training;
 
 /// <summary>
-/// GFE with a fixed-grid flow (engine-spec §3a, §3b): gfe-rk4 (GradientFlow) or gfe-nesterov (NesterovFlow). For each
+/// GFE with a fixed-grid flow (docs/method.md §3a, §3b): gfe-rk4 (GradientFlow) or gfe-nesterov (NesterovFlow). For each
 /// batch, encode the data by the flow through the current decoder and take one RMSprop step on L = sum_i l_i(D(z*)),
 /// with the approximate gradient (z* constant) or the exact adjoint gradient (§3d; AdjointGradient for gfe-rk4,
 /// NesterovAdjoint for gfe-nesterov). Tested by encoding the test data with the same flow through the trained decoder.

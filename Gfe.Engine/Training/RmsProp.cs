@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Gfe.Engine.Training;
 
 /// <summary>
-/// RMSprop, the reference's optimiser (engine-spec §4): per parameter, v ← αv + (1−α)g² and θ ← θ − lr·g / (√v + ε),
+/// RMSprop, the reference's optimiser (docs/method.md §4): per parameter, v ← αv + (1−α)g² and θ ← θ − lr·g / (√v + ε),
 /// without momentum or centring. It runs the same tensor operations in the same order as TorchSharp's
 /// <c>torch.optim.RMSProp</c>, so the numbers are the same; it is the project's own because TorchSharp's passes α, 1−α,
 /// ε and −lr as temporary Scalars, which the garbage collector may free while the native operation still reads them

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Gfe.Engine.Training;
 
 /// <summary>
-/// The test metric (engine-spec §2, Table 1): the per-sample mean of the run's loss l over the test data, each sample
+/// The test metric (docs/method.md §2, Table 1): the per-sample mean of the run's loss l over the test data, each sample
 /// reconstructed by some encoding and the decoder. A true per-sample mean, so a partial last batch is weighted
 /// correctly (spec §6 B8).
 /// </summary>

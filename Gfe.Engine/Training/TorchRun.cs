@@ -23,7 +23,7 @@ public static class TorchRun
         // Inputs: every setting and the data checked before any torch call; the model's output width is the data's.
         var inputs = RunInputs.Prepare(config, data);
         var shape = config.Model(inputs.Features);
-        torch.set_num_threads(1);   // one thread per run: runs go side by side (platform.md §1.4)
+        torch.set_num_threads(1);   // one thread per run: runs go side by side (docs/platform-notes.md)
 
         // The run's own generator draws the weights, then the latent starts: runs on parallel threads stay reproducible.
         using var generator = new Generator((ulong)config.Seed, torch.CPU);

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace Gfe.Engine.Training;
 
 /// <summary>
-/// Training (engine-spec §4): <c>epochs</c> passes over the training subset, each in a fresh seeded order
+/// Training (docs/method.md §4): <c>epochs</c> passes over the training subset, each in a fresh seeded order
 /// (without replacement within an epoch), in batches of B, one RMSprop update per batch. The method (GFE-amd or AE)
 /// enters only through <c>batchLoss</c>, which maps images [b, 784] to the batch loss L = sum_i l_i; the logged train
 /// loss is L/b. Optionally the test loss is evaluated every evalEvery images and the run checkpointed every
@@ -32,7 +32,7 @@ public static class TrainingLoop
         if (checkpointing && (extras.Generator is null || extras.TrainAmd is null))
             throw new ArgumentException("checkpoints need the run's generator and AMD tally", nameof(extras));
 
-        // Created after the model moved to its device: .to(device) replaces the parameter objects (platform.md §1.3).
+        // Created after the model moved to its device: .to(device) replaces the parameter objects (docs/platform-notes.md).
         using var optimizer = new RmsProp(model.parameters(), config.LearningRate, config.RmsAlpha, config.RmsEps);
         var curve = new List<CurvePoint>();
         var evalCurve = new List<EvalPoint>();

@@ -3,7 +3,7 @@ using Gfe.Engine.Data;
 namespace Gfe.Engine.Training;
 
 /// <summary>
-/// The training subset of a run (engine-spec §4): the first N images of a seeded shuffle of the training split. The
+/// The training subset of a run (docs/method.md §4): the first N images of a seeded shuffle of the training split. The
 /// shuffle depends only on the seed and the split size, so for one seed the 480-image subset is a prefix of the
 /// 1920-image one, and it is the same on every machine and .NET version (its own generator, not System.Random).
 /// </summary>
@@ -33,7 +33,7 @@ public static class TrainingSubset
     /// The order in which epoch <paramref name="epoch"/> (from 0) visits the <paramref name="count"/> subset images,
     /// each exactly once. Epoch 0 takes the subset as it is, already a seeded shuffle, so a one-epoch run trains on
     /// the first N of the shuffle in shuffle order; every later epoch is a fresh permutation fixed by seed and epoch,
-    /// as a shuffling DataLoader draws one per epoch (engine-spec §4).
+    /// as a shuffling DataLoader draws one per epoch (docs/method.md §4).
     /// </summary>
     public static int[] EpochOrder(int count, int epoch, int seed)
     {

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 
 namespace Gfe.Tests.Engine;
 
-/// <summary>The batch-coupled AMD solver (engine-spec §3c), checked trial by trial through its trace.</summary>
+/// <summary>The batch-coupled AMD solver (docs/method.md §3c), checked trial by trial through its trace.</summary>
 public class AmdSolverTests
 {
     /// <summary>

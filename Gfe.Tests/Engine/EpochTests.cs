@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace Gfe.Tests.Engine;
 
-/// <summary>Epochs (engine-spec §4): each a fresh seeded order of the training subset, without replacement.</summary>
+/// <summary>Epochs (docs/method.md §4): each a fresh seeded order of the training subset, without replacement.</summary>
 public class EpochTests
 {
     [Fact]
