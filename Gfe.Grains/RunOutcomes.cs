@@ -21,7 +21,7 @@ public static class RunOutcomes
         Device: result.Device,
         EvalCurve: result.EvalCurve.Select(p => new EvalSample(p.ImagesSeen, p.Seconds, new Dictionary<string, double>(p.TestLoss))).ToList(),
         Reconstructions: result.Reconstructions is { } shown
-            ? new ReconstructionSample(shown.Originals, new Dictionary<string, float[]>(shown.Reconstructed))
+            ? new ReconstructionSample(shown.Originals, new Dictionary<string, float[]>(shown.Reconstructed), shown.SampleShape)
             : null,
         AmdKernel: result.AmdKernel,
         Simd: result.Simd,

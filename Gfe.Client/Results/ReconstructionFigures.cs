@@ -14,19 +14,22 @@ public static class ReconstructionFigures
     public static IReadOnlyList<string> Write(string folder, IReadOnlyList<RunRow> runs, IReadOnlyList<(string Key, ReconstructionSample Sample)> samples)
     {
         var written = new List<string>();
-        // 1-D samples (a dataset from files; the run's saved model says so) are drawn as curves, not as 28x28 images,
-        // and stay out of the Figure 3 grids of images.
+        // 1-D samples (spectra, curves) are drawn as curves; samples of any other shape than 28x28 stay out of the
+        // Figure 3 grids.
         var resultsDirectory = Path.GetDirectoryName(Path.GetFullPath(folder))!;
-        var curves = new HashSet<string>();
+        var curves = new HashSet<string>();   // runs kept out of Figure 3
         foreach (var (key, sample) in samples)
         {
             var path = Path.Combine(folder, key + ".png");
-            if (ReconstructionCurves.ModelInfo(resultsDirectory, key) is { Shape.Length: 1 } info)
+            if (sample.Shape.Length == 1)
             {
-                ReconstructionCurves.Write(path, sample, info.Shape[0], info.Offset, info.Scale);
-                curves.Add(key);
+                // In the data's own units when the run's saved model says how they were normalised.
+                var info = ReconstructionCurves.ModelInfo(resultsDirectory, key);
+                ReconstructionCurves.Write(path, sample, sample.Features, info?.Offset ?? [], info?.Scale ?? []);
             }
             else ReconstructionPicture.Write(path, sample);
+            // Figure 3 is the paper's grid of 28x28 images; samples of other shapes have their own pictures only.
+            if (!sample.Shape.SequenceEqual([28, 28])) curves.Add(key);
             written.Add(path);
         }
 

@@ -13,7 +13,7 @@ public sealed record ImageSet(float[] Pixels, byte[] Labels)
     public const int Columns = 28;
     public const int ImageSize = Rows * Columns;
 
-    static readonly int[] ImageShape = [Rows, Columns];
+    public static readonly int[] ImageShape = [Rows, Columns];
 
     /// <summary>The shape of one sample; [28, 28] for the MNIST family.</summary>
     public int[] SampleShape { get; init; } = ImageShape;

@@ -72,7 +72,7 @@ public static class TorchRun
             var shown = inputs.Test.Head(config.Reconstructions);
             reconstructions = new TestReconstructions(shown.Pixels, model.Evaluations.ToDictionary(e => e.Name,
                 e => TestEvaluation.Reconstruct(loss, shown, config.TestBatchSize,
-                    images => e.Reconstruct(images, generator, new AmdTally()), inputs.Device)));
+                    images => e.Reconstruct(images, generator, new AmdTally()), inputs.Device)), shown.SampleShape);
         }
 
         return new RunResult

@@ -72,7 +72,7 @@ public sealed class EvalResultsTests : IDisposable
         var path = Path.Combine(directory, ResultsWriter.ReconstructionsFolder, outcome.Runs[0].Run.Key + ".png");
         using var picture = SKBitmap.Decode(path);
         Assert.NotNull(picture);
-        var (width, height) = ReconstructionPicture.Size(images, 3);
+        var (width, height) = ReconstructionPicture.Size(images, 3, ReconstructionPicture.Mnist);
         Assert.Equal((width, height), (picture.Width, picture.Height));
         Assert.Equal(3 * 56 + 4 * 2, width);
         Assert.Equal(["original", Evaluations.Ae, Evaluations.Mixed], ReconstructionPicture.RowNames(sample));

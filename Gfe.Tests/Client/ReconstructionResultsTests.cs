@@ -110,7 +110,7 @@ public sealed class ReconstructionResultsTests : IDisposable
         using var figure = SKBitmap.Decode(Path.Combine(directory, ResultsWriter.ReconstructionsFolder, "figure3.n480.png"));
 
         // mnist: original, AE, GFE-amd, Mixed; the grid sits right of the names.
-        var (gridWidth, gridHeight) = ReconstructionPicture.Size(Images, 4);
+        var (gridWidth, gridHeight) = ReconstructionPicture.Size(Images, 4, ReconstructionPicture.Mnist);
         Assert.Equal(gridHeight, figure.Height);
         int labels = figure.Width - gridWidth;
         Assert.True(labels > 50, $"no room for the row names: {labels} px");
@@ -131,14 +131,34 @@ public sealed class ReconstructionResultsTests : IDisposable
         var path = Path.Combine(directory, ResultsWriter.ReconstructionsFile);
         var lines = File.ReadAllLines(path);
         var fields = lines[3].Split(',');
-        fields[3 + 5] = "1.5";
+        fields[4 + 5] = "abc";   // key, row, image, shape, then p0..
         lines[3] = string.Join(",", fields);
         File.WriteAllLines(path, lines);
 
         var (code, error) = Report(directory);
 
         Assert.Equal(ExitCodes.InvalidInput, code);
-        Assert.Contains($"{path}: row 4, column 'p5': a pixel must be a number in [0,1], not '1.5'", error);
+        Assert.Contains($"{path}: row 4, column 'p5': 'abc' is not a number", error);
+    }
+
+    [Fact]
+    public void ReconstructionsCsv_KeepsSamplesOfAnyShape_AndRealValues_InOneFile()
+    {
+        var curve = new ReconstructionSample([1.5f, -2.25f, 3f, 0.5f, 7f, -1f], new() { ["GFE-amd"] = [1.25f, -2f, 3f, 0.5f, 6.5f, -1f] }, [3]);
+        var image = new ReconstructionSample(Enumerable.Range(0, 784).Select(i => i / 784f).ToArray(),
+            new() { ["AE"] = Enumerable.Range(0, 784).Select(i => 1 - i / 784f).ToArray() });
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, "shapes.csv");
+
+        ReconstructionsCsv.Write(path, [("curves", curve), ("images", image)]);
+        var read = ReconstructionsCsv.Read(path).ToDictionary(r => r.Key, r => r.Sample);
+
+        Assert.Equal([3], read["curves"].Shape);
+        Assert.Equal(2, read["curves"].Count);
+        Assert.Equal(curve.Originals, read["curves"].Originals);
+        Assert.Equal(curve.Reconstructed["GFE-amd"], read["curves"].Reconstructed["GFE-amd"]);
+        Assert.Equal([28, 28], read["images"].Shape);
+        Assert.Equal(image.Originals.Select(v => MathF.Round(v, 4)), read["images"].Originals);
     }
 
     [Fact]
