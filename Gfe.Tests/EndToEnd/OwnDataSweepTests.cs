@@ -135,6 +135,85 @@ public sealed class OwnDataSweepTests : IDisposable
         Assert.Contains("changed since dataset 'curves' was declared", changed.Error);
     }
 
+    /// <summary>Real-valued spectra of 120 points (around 5, amplitude up to 3: neither in [0,1] nor centred).</summary>
+    string WriteSpectra(int n)
+    {
+        var random = new Random(7);
+        var values = new float[n * 120];
+        for (int i = 0; i < n; i++)
+        {
+            double centre = 20 + 80 * random.NextDouble(), height = 0.5 + 2.5 * random.NextDouble();
+            for (int x = 0; x < 120; x++) values[i * 120 + x] = (float)(5 + height * Math.Exp(-(x - centre) * (x - centre) / 50.0));
+        }
+        var path = Path.Combine(root, "spectra.npy");
+        using (var file = File.Create(path)) NpyFile.Write(file, values, [n, 120]);
+        return path;
+    }
+
+    [Fact]
+    public void RealValuedSpectra_TrainWithMse_AnOwnModel_AndComeBackInTheirShape()
+    {
+        WriteSpectra(48);
+        var sweep = Path.Combine(root, "spectra.yaml");
+        File.WriteAllText(sweep, """
+            name: spectra
+            datasets:
+              spectra:
+                train: spectra.npy
+                testFraction: 0.25
+                seed: 2
+                normalize: standard
+                loss: mse
+            grid:
+              method: [ae, gfe-amd]
+              dataset: [spectra]
+              trainSize: [24]
+            settings:
+              testSize: 0
+              batchSize: 8
+              latentDim: 4
+              hidden: [32]
+              activation: tanh
+              amd.tau: 300
+              z0: zero
+              latents: true
+              reconstructions: 2
+            """);
+
+        var (code, output, error) = Gfe("sweep", "run", sweep, "--data-dir", DataDirectory, "--results", Path.Combine(root, "results"));
+
+        Assert.True(code == 0, output + error);
+        var results = Path.Combine(root, "results", "spectra");
+        var table = CsvReader.ReadFile(Path.Combine(results, ResultsWriter.RunsFile));
+        var rows = table.Skip(1).Select(r => table[0].Zip(r).ToDictionary(p => p.First, p => p.Second)).ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, row => Assert.Equal("completed", row["state"]));
+        Assert.All(rows, row => Assert.Equal("mse", row["loss"]));   // the declaration's loss, not the default bce
+        Assert.Contains("mse", File.ReadAllText(Path.Combine(results, "table.md")));
+
+        var samples = ReconstructionsCsv.Read(Path.Combine(results, ResultsWriter.ReconstructionsFile)).ToDictionary(r => r.Key, r => r.Sample);
+        foreach (var row in rows)
+        {
+            var model = ModelArtifact.Load(Path.Combine(results, ModelFolders.FolderName, row["key"]));
+            Assert.Equal([4, 32, 120], TrainedModel.Widths(model.Model.Decoder));
+            var loss = double.Parse(row["method"] == "ae" ? row["testLoss.AE"] : row["testLoss.GFE-amd"], CultureInfo.InvariantCulture);
+            Assert.True(double.IsFinite(loss) && loss > 0, $"{row["key"]}: test loss {loss}");
+            Assert.Equal([12, 4], NpyFile.Read(Path.Combine(results, ModelFolders.LatentsFolder, row["key"] + ".npy")).Shape);
+
+            // The reconstructions keep the samples' shape; the originals are the data, not a 28x28 crop.
+            Assert.Equal([120], samples[row["key"]].Shape);
+            Assert.Equal(2, samples[row["key"]].Count);
+            Assert.True(File.Exists(Path.Combine(results, ResultsWriter.ReconstructionsFolder, row["key"] + ".png")));
+
+            // gfe encode with the saved model reproduces the run's test loss (zero starts: the same codes).
+            var encoded = Gfe("encode", "--model", Path.Combine(results, ModelFolders.FolderName, row["key"]), "--data", "spectra",
+                "--out", Path.Combine(root, "z.npy"), "--data-dir", DataDirectory);
+            Assert.True(encoded.Code == 0, encoded.Error);
+            var mean = encoded.Output.Split('\n').Single(l => l.StartsWith("mean loss ", StringComparison.Ordinal)).Split(' ')[2];
+            Assert.Equal(loss, double.Parse(mean, CultureInfo.InvariantCulture), 6);
+        }
+    }
+
     [Fact]
     public void DataAdd_WritesADeclaration_AndDataListShowsIt()
     {
