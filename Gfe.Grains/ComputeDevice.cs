@@ -20,9 +20,15 @@ public static class ComputeDevice
     }
 
     /// <summary>GPUs libtorch can train on: 0 for a CPU build, a machine without a GPU, or libtorch failing to load
-    /// (such a silo can still run simulated runs, so it must not fail here).</summary>
+    /// (such a silo can still run simulated runs, so it must not fail here).
+    /// <para>The CPU build (TorchBackend=cpu, Directory.Build.props) ships a libtorch without CUDA, so its answer is
+    /// known without asking: loading libtorch only to hear "0" costs a silo, and the client in local mode, about
+    /// 110 MB of resident memory before any run needs it (docs/performance.md, "Large sweeps").</para></summary>
     public static int GpuCount()
     {
+#if !GFE_CUDA
+        return 0;
+#else
         try
         {
             return torch.cuda.is_available() ? torch.cuda.device_count() : 0;
@@ -31,5 +37,6 @@ public static class ComputeDevice
         {
             return 0;
         }
+#endif
     }
 }

@@ -243,6 +243,8 @@ public sealed class RunGrain(
             queueCheckedUtc = DateTime.UtcNow;
             _ = MakeSureQueued();
         }
+        // A finished run read back from storage (a reused run, a status query) need not stay active either.
+        if (background is null && Run.IsFinished) DeactivateOnIdle();
         return Task.FromResult(Run.ToStatus(Key));
     }
 
@@ -319,6 +321,10 @@ public sealed class RunGrain(
             slot.Dispose();
             background = null;
             DelayDeactivation(TimeSpan.Zero);
+            // A finished run's record is stored: the activation holds nothing a new one would not read back, so it
+            // goes now instead of after the collection age (15 minutes), which in a large sweep of short runs kept
+            // thousands of idle activations (docs/performance.md, "Large sweeps").
+            if (ending == Ending.Finished) DeactivateOnIdle();
         }
     }
 

@@ -47,7 +47,9 @@ public static class SchedulerBenchmark
         {
             if (settings.Local)
             {
-                hosts.Add(await LocalCluster.StartAsync(dataDirectory, settings.Slots, logFile, cancel));
+                // With the SQLite run store `gfe sweep run` gives local mode (in the results folder there).
+                hosts.Add(await LocalCluster.StartAsync(dataDirectory, settings.Slots, logFile, cancel,
+                    Path.Combine(dataDirectory, LocalCluster.RunStoreFile)));
             }
             else
             {
