@@ -34,9 +34,10 @@ public sealed partial class TerminatedSweepTests : IDisposable
     [Fact]
     public async Task Sigkill_LeavesAWholeRunsCsv_AndRunningAgainTrainsOnlyTheUnfinishedRuns()
     {
-        // Three quick simulated runs finish; three long ones are mid-way, with checkpoints, when gfe is killed.
+        // Three quick simulated runs finish; three long ones (12 s: a wide margin on a loaded machine) are mid-way, with
+        // checkpoints, when gfe is killed.
         var sweep = Path.Combine(root, "kill.yaml");
-        File.WriteAllText(sweep, "name: kill\ngrid:\n  method: [simulate]\n  simulateSeconds: [0.3, 6]\n  seed: [0, 1, 2]\nsettings:\n  checkpointEvery: 1\n");
+        File.WriteAllText(sweep, "name: kill\ngrid:\n  method: [simulate]\n  simulateSeconds: [0.3, 12]\n  seed: [0, 1, 2]\nsettings:\n  checkpointEvery: 1\n");
         var results = Path.Combine(root, "results");
         var runsFile = Path.Combine(results, "kill", ResultsWriter.RunsFile);
         var checkpoints = Path.Combine(root, "checkpoints");
