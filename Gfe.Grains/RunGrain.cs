@@ -107,7 +107,16 @@ public sealed class RunGrain(
         if (background is not null)
             await background;
 
-        record.State = new RunRecord { Spec = spec, State = RunState.Queued, SubmittedUtc = DateTime.UtcNow };
+        if (Run.State is RunState.Stopped)
+        {
+            // Stopped early at a rung: only a promotion (a later rung, or the end) continues it, from its checkpoint;
+            // the same stop asked for again is done already.
+            if (spec.StopAtImages is { } stopAt && stopAt <= (Run.Spec?.StopAtImages ?? long.MaxValue))
+                return;
+            record.State = new RunRecord { Spec = spec, State = RunState.Queued, SubmittedUtc = Run.SubmittedUtc, Attempts = Run.Attempts, ImagesSeen = Run.ImagesSeen };
+        }
+        else
+            record.State = new RunRecord { Spec = spec, State = RunState.Queued, SubmittedUtc = DateTime.UtcNow };
         RunConfig config;
         try
         {
@@ -293,8 +302,9 @@ public sealed class RunGrain(
             var token = cancel.Token;
             var engineConfig = checkpoints.Apply(config);
             var store = checkpoints.ForRun(Key);
+            var stopAt = Run.Spec!.StopAtImages;
             var work = Task.Factory.StartNew(
-                () => Execute(engineConfig, datasets, store, progress, token),
+                () => Execute(engineConfig, datasets, store, progress, stopAt, token),
                 CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
             var sinceSave = Stopwatch.StartNew();
@@ -310,14 +320,14 @@ public sealed class RunGrain(
             }
 
             var result = await work;
-            Run.State = RunState.Completed;
+            Run.State = result.StoppedEarly ? RunState.Stopped : RunState.Completed;
             Run.Outcome = RunOutcomes.From(result);
-            Run.Phase = "done";
-            Run.Progress = 1;
+            Run.Phase = result.StoppedEarly ? "stopped" : "done";
+            Run.Progress = result.StoppedEarly ? Run.Progress : 1;
             Run.ImagesSeen = result.ImagesSeen;
             Run.TrainLoss = result.FinalTrainLoss;
             Run.FinishedUtc = DateTime.UtcNow;
-            logger.LogInformation("Run {Key} completed in {Seconds:F1} s", Key, (Run.FinishedUtc - Run.StartedUtc)?.TotalSeconds);
+            logger.LogInformation("Run {Key} {Ending} in {Seconds:F1} s", Key, result.StoppedEarly ? $"stopped at {result.ImagesSeen} images" : "completed", (Run.FinishedUtc - Run.StartedUtc)?.TotalSeconds);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -358,8 +368,9 @@ public sealed class RunGrain(
             logger.LogError(e, "Run {Key} finished as {State} but its record could not be saved", Key, Run.State);
             return Ending.Interrupted;
         }
-        // Only now that the outcome is stored: a crash before this point must still find the checkpoint.
-        checkpoints.Remove(Key);
+        // Only now that the outcome is stored: a crash before this point must still find the checkpoint. A run stopped
+        // early keeps it, for a promotion to continue from.
+        if (Run.State is not RunState.Stopped) checkpoints.Remove(Key);
         await StopWatchingForOrphaning();
         return Ending.Finished;
     }
@@ -395,7 +406,7 @@ public sealed class RunGrain(
 
     /// <summary>The training itself, on its dedicated thread: loads the data and runs the engine. Static, so that
     /// it cannot reach grain state.</summary>
-    static RunResult Execute(RunConfig config, DatasetStore datasets, ICheckpointStore checkpoints, LatestProgress progress, CancellationToken cancel)
+    static RunResult Execute(RunConfig config, DatasetStore datasets, ICheckpointStore checkpoints, LatestProgress progress, long? stopAtImages, CancellationToken cancel)
     {
         DatasetSplits? data = null;
         if (config.Method != RunMethod.Simulate)
@@ -404,7 +415,7 @@ public sealed class RunGrain(
             datasets.Ensure(config.Dataset, cancel: cancel);
             data = datasets.Load(config.Dataset);
         }
-        return RunExecutor.Execute(config, data, progress, cancel, checkpoints);
+        return RunExecutor.Execute(config, data, progress, cancel, checkpoints, stopAtImages);
     }
 
     void ShowProgress(RunProgress? progress)

@@ -41,4 +41,8 @@ public sealed record RunResult
 
     /// <summary>Reconstructions of the first test images when the run asked for them, else null.</summary>
     public TestReconstructions? Reconstructions { get; init; }
+
+    /// <summary>True when the run stopped at a rung (<c>stopAtImages</c>) before the end of training: its losses and
+    /// curves are those at <see cref="ImagesSeen"/>, and its checkpoint stays for a later continuation.</summary>
+    public bool StoppedEarly { get; init; }
 }
