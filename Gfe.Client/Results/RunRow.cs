@@ -6,14 +6,15 @@ namespace Gfe.Client.Results;
 
 /// <summary>
 /// One row of runs.csv: the run's key, its settings as canonical text in column order, its state and its test loss
-/// per evaluation. The result table is built from these rows, whether they come from a sweep that just ran or from a
+/// per evaluation (and the images it trained on). The result table is built from these rows, whether they come from a sweep that just ran or from a
 /// runs.csv read back from disk, so both give the same table.
 /// </summary>
 public sealed record RunRow(
     string Key,
     IReadOnlyList<KeyValuePair<string, string>> Settings,
     string State,
-    IReadOnlyDictionary<string, double> TestLoss)
+    IReadOnlyDictionary<string, double> TestLoss,
+    long? ImagesSeen = null)
 {
     public const string CompletedState = "completed";
 
@@ -37,7 +38,8 @@ public sealed record RunRow(
             run.Key,
             RunParameters.ToList(run.Config),
             state,
-            status.Outcome?.TestLoss ?? new Dictionary<string, double>());
+            status.Outcome?.TestLoss ?? new Dictionary<string, double>(),
+            status.Outcome?.ImagesSeen ?? status.ImagesSeen);
     }
 
     public static string StateName(RunState state) => state.ToString().ToLowerInvariant();

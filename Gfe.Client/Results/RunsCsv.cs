@@ -15,6 +15,8 @@ public static class RunsCsv
             .Select((name, column) => (name, column))
             .Where(c => c.name.StartsWith(TestLossPrefix, StringComparison.Ordinal))
             .ToList();
+        // Absent from runs.csv of an older gfe.
+        int imagesSeen = file.Header.ToList().IndexOf("imagesSeen");
 
         var rows = new List<RunRow>();
         for (int i = 0; i < file.Rows.Count; i++)
@@ -27,7 +29,8 @@ public static class RunsCsv
             foreach (var (name, column) in evaluations)
                 if (file.Number(i, column) is { } loss)
                     testLoss[name[TestLossPrefix.Length..]] = loss;
-            rows.Add(new RunRow(fields[key], settings, fields[state], testLoss));
+            long? images = imagesSeen >= 0 && file.Number(i, imagesSeen) is { } seen ? (long)seen : null;
+            rows.Add(new RunRow(fields[key], settings, fields[state], testLoss, images));
         }
         return rows;
     }

@@ -28,6 +28,10 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
     {
     }
 
+    /// <summary>With early stopping: the plan handed to the sweep grain, which then decides which run trains to
+    /// which rung; the runner only starts (or attaches to) the sweep grain and polls the runs until it is done.</summary>
+    public SweepPlan? EarlyStop { get; init; }
+
     /// <summary>The sweep's budget; runs past it are not started (<see cref="BudgetGate"/>).</summary>
     public SweepBudget Budget { get; init; } = SweepBudget.None;
 
@@ -56,6 +60,11 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
         try
         {
             report?.Invoke(Snapshot());
+            if (EarlyStop is { } plan)
+            {
+                await RunEarlyStoppedAsync(plan);
+                return new SweepOutcome(Snapshot().Runs, interrupted, startedUtc, DateTime.UtcNow);
+            }
             while (true)
             {
                 var pending = Enumerable.Range(0, runs.Count).Where(i => !statuses[i].IsFinished && !overBudget[i]).ToList();
@@ -73,6 +82,43 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
         }
 
         return new SweepOutcome(Snapshot().Runs, interrupted, startedUtc, DateTime.UtcNow);
+
+        // The sweep grain starts the runs; the runner polls them (every run: stopped ones may be promoted) until the
+        // grain says the search is done, and then once more, so that the last statuses are its final ones.
+        async Task RunEarlyStoppedAsync(SweepPlan plan)
+        {
+            var sweepGrain = grains.GetGrain<ISweepGrain>(plan.Key);
+            await RetryLostConnection(() => sweepGrain.Start(plan)).WaitAsync(cancel);
+            while (true)
+            {
+                bool done = false;
+                try { done = (await sweepGrain.GetStatus()).Done; }
+                catch (Exception e) when (IsLostConnection(e)) { pollError = e.Message; }
+                var errors = await Task.WhenAll(Enumerable.Range(0, runs.Count).Select(async i =>
+                {
+                    try { statuses[i] = await grains.GetGrain<IRunGrain>(runs[i].Key).GetStatus(); return null; }
+                    catch (Exception e) when (IsLostConnection(e)) { return $"{runs[i].Key}: {e.Message}"; }
+                })).WaitAsync(cancel);
+                pollError = errors.LastOrDefault(e => e is not null) ?? pollError;
+                report?.Invoke(Snapshot());
+                if (done) return;
+                pollError = null;
+                await Task.Delay(pollInterval, cancel);
+            }
+        }
+
+        async Task RetryLostConnection(Func<Task> call)
+        {
+            while (true)
+            {
+                try { await call(); return; }
+                catch (Exception e) when (IsLostConnection(e) && !cancel.IsCancellationRequested)
+                {
+                    pollError = e.Message;
+                    await Task.Delay(pollInterval, cancel);
+                }
+            }
+        }
 
         // Returns the error of talking to the grain, if any; the run keeps its last known status then.
         async Task<string?> PollAsync(SweepRun run, int i)
