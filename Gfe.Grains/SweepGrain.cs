@@ -107,8 +107,8 @@ public sealed class SweepGrain(
                 var statuses = await Task.WhenAll(trial.Replicates.Select(r => GrainFactory.GetGrain<IRunGrain>(r.Key).GetStatus()));
                 long images = trial.Rungs[rung - 1];
                 // A replicate still finished at an earlier rung (its continuation not yet submitted) is not there yet.
-                bool there(RunStatus s) => s.State is RunState.Failed or RunState.Cancelled ||
-                                           (s.State is RunState.Completed or RunState.Stopped && s.Outcome?.ImagesSeen >= images);
+                bool there(RunStatus s) => s.State is RunState.Failed or RunState.Cancelled or RunState.Completed ||
+                                           (s.State is RunState.Stopped && s.Outcome?.ImagesSeen >= images);
                 if (!statuses.All(there))
                 {
                     var lost = trial.Replicates.Where((_, i) => statuses[i].State is RunState.NotStarted || (statuses[i].IsFinished && !there(statuses[i]))).ToList();

@@ -70,9 +70,7 @@ public static class SweepRunCommand
         {
             terminal.Output.WriteLine($"sweep {sweep.Name}: {sweep.Runs.Count} runs on {(local ? "a local silo" : $"the cluster at {address}")}; results in {resultsDirectory}");
             foreach (var note in sweep.DuplicateNotes) terminal.Output.WriteLine($"note: {note}");
-            if (sweep.Search.EarlyStop is not null && !EarlyStopPlan.Supported(sweep))
-                terminal.Output.WriteLine("note: earlyStop stops simulated runs only so far; this sweep has other methods, so every run trains in full");
-            else if (sweep.Search.EarlyStop is not null && sweep.Search.Budget != SweepBudget.None)
+            if (sweep.Search.EarlyStop is not null && sweep.Search.Budget != SweepBudget.None)
                 terminal.Output.WriteLine("note: with earlyStop the cluster's sweep grain schedules the runs, and the budget is not applied");
         }
 

@@ -15,10 +15,8 @@ namespace Gfe.Client.Running;
 /// </summary>
 public static class EarlyStopPlan
 {
-    /// <summary>Whether the cluster can stop this sweep's runs early: stopping at a rung is supported for simulated
-    /// runs so far; other sweeps train every run in full.</summary>
-    public static bool Supported(SweepFile sweep) =>
-        sweep.Search.EarlyStop is not null && sweep.Runs.Count > 0 && sweep.Runs.All(r => r.Config.Method == RunMethod.Simulate);
+    /// <summary>Whether the sweep stops runs early (it has an earlyStop section and runs).</summary>
+    public static bool Supported(SweepFile sweep) => sweep.Search.EarlyStop is not null && sweep.Runs.Count > 0;
 
     public static SweepPlan For(SweepFile sweep, int trialsAtOnce)
     {
@@ -40,6 +38,6 @@ public static class EarlyStopPlan
     }
 
     /// <summary>Training images of a full run: train size x epochs (the whole split counted as 60,000 images, as
-    /// the simulated objective counts it).</summary>
+    /// the simulated objective counts it; a rung past the real end just trains to the end).</summary>
     public static long FullImages(RunConfig config) => SimulatedObjective.TrainImages(config);
 }
