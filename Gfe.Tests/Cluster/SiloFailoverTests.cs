@@ -115,6 +115,88 @@ public sealed partial class SiloFailoverTests(RedisServer redis, ITestOutputHelp
             File.ReadAllLines(Path.Combine(again, "failover", ResultsWriter.RunsFile)));
     }
 
+    /// <summary>ASHA on 6 trials x 2 replicates, rungs at 240, 480 and 960 images.</summary>
+    const string SearchSweep = """
+        name: failover-search
+        search: {method: random, trials: 6, seed: 1}
+        replicates: [0, 1]
+        grid:
+          method: [simulate]
+          lr: {loguniform: [1e-4, 1e-1]}
+        earlyStop: {rule: asha, metric: simulate, rungs: 240, reduction: 2}
+        settings:
+          trainSize: 960
+          evalEvery: 240
+          simulateSeconds: 3
+        """;
+
+    [GeneratedRegex(@"Run (\S+) stopped at (\d+) images in")]
+    private static partial Regex StoppedLine();
+
+    [RedisFact]
+    public async Task A_search_sweep_with_early_stopping_survives_a_killed_silo_and_trains_no_segment_twice()
+    {
+        Assert.True(SiloProcess.FindSiloAssembly() is not null, $"gfe-silo.dll is not built beside {AppContext.BaseDirectory}");
+        for (int i = 1; i <= 3; i++)
+            silos.Add(SiloProcess.Start($"silo-{i}", redis, root,
+                "--Slots", "2", "--DataDirectory", Path.Combine(root, "data"),
+                "--CheckpointDirectory", Checkpoints, "--CheckpointEvery", "1"));
+        await Task.WhenAll(silos.Select(s => s.WaitUntilReady(TimeSpan.FromSeconds(90))));
+
+        var sweepFile = Path.Combine(root, "failover-search.yaml");
+        File.WriteAllText(sweepFile, SearchSweep);
+        var results = Path.Combine(root, "results");
+        var console = new StringWriter();
+        var gfe = Task.Run(() => new GfeCommandLine(Terminal.Plain(console, console)).InvokeAsync(
+            ["sweep", "run", sweepFile, "--cluster", $"redis://:{RedisServer.Password}@{redis.Endpoint}", "--results", results, "--quiet"],
+            CancellationToken.None));
+
+        var (victim, _) = await FirstSiloWithCheckpointedRun(TimeSpan.FromSeconds(90));
+        victim.Kill();
+        // Runs the victim was training when it died: more starts than ends (completed or stopped) in its log.
+        var ends = Keys(victim.Lines, CompletedLine()).Concat(Keys(victim.Lines, StoppedLine())).ToList();
+        var inFlight = Keys(victim.Lines, StartedLine()).GroupBy(k => k)
+            .Where(g => g.Count() > ends.Count(e => e == g.Key)).Select(g => g.Key).ToList();
+        output.WriteLine($"killed {victim.Name} with runs in flight: {string.Join(", ", inFlight)}");
+
+        int code;
+        try
+        {
+            code = await gfe.WaitAsync(TimeSpan.FromSeconds(240));
+        }
+        finally
+        {
+            foreach (var silo in silos)
+                output.WriteLine($"--- {silo.Name}\n{string.Join('\n', silo.Lines)}");
+            output.WriteLine($"--- gfe\n{console}");
+        }
+        Assert.True(code == ExitCodes.Success, $"gfe exited with {code}:\n{console}");
+
+        // Every run ended at one of its rungs, replicates together; the rule stopped some and let some finish.
+        var table = CsvReader.ReadFile(Path.Combine(results, "failover-search", ResultsWriter.RunsFile));
+        var rows = table.Skip(1).Select(r => table[0].Zip(r).ToDictionary(p => p.First, p => p.Second)).ToList();
+        Assert.Equal(12, rows.Count);
+        Assert.All(rows, r => Assert.True(
+            (r["state"], r["imagesSeen"]) is ("stopped", "240") or ("stopped", "480") or ("completed", "960"),
+            $"{r["key"]}: {r["state"]} at {r["imagesSeen"]}"));
+        Assert.Contains(rows, r => r["state"] == "stopped");
+        Assert.Contains(rows, r => r["state"] == "completed");
+        Assert.All(rows.GroupBy(r => r["lr"]), trial => Assert.Single(trial.Select(r => r["imagesSeen"]).Distinct()));
+
+        // No segment was trained to its end twice, across all silos (the victim's lines up to its death included).
+        var segments = silos.SelectMany(s => s.Lines)
+            .Select(l => (Stopped: StoppedLine().Match(l), Completed: CompletedLine().Match(l)))
+            .Where(m => m.Stopped.Success || m.Completed.Success)
+            .Select(m => m.Stopped.Success ? $"{m.Stopped.Groups[1].Value}@{m.Stopped.Groups[2].Value}" : $"{m.Completed.Groups[1].Value}@end")
+            .GroupBy(k => k).ToList();
+        Assert.All(segments, g => Assert.True(g.Count() == 1, $"segment {g.Key} ended {g.Count()} times"));
+        // What the victim had in flight resumed on a survivor from its checkpoint.
+        var survivorStarts = silos.Where(s => s != victim).SelectMany(s => s.Lines).Where(l => StartedLine().IsMatch(l)).ToList();
+        Assert.NotEmpty(inFlight);
+        Assert.All(inFlight, key => Assert.Contains(survivorStarts,
+            l => StartedLine().Match(l).Groups[1].Value == key && l.Contains("resuming from its checkpoint", StringComparison.Ordinal)));
+    }
+
     string[] Leftovers() => Directory.Exists(Checkpoints) ? Directory.GetFiles(Checkpoints) : [];
 
     static async Task<(int Code, string Output)> Gfe(params string[] args)
