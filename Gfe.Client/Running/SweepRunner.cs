@@ -42,6 +42,7 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
     /// </summary>
     public async Task<SweepOutcome> RunAsync(IReadOnlyList<SweepRun> runs, Action<SweepProgress>? report, CancellationToken cancel)
     {
+        if (EarlyStop is { } plan) return await RunEarlyStoppedAsync(runs, plan, report, cancel);
         var startedUtc = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
         var statuses = runs.Select(r => RunRecord.Unsubmitted(r.Key)).ToArray();
@@ -60,11 +61,6 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
         try
         {
             report?.Invoke(Snapshot());
-            if (EarlyStop is { } plan)
-            {
-                await RunEarlyStoppedAsync(plan);
-                return new SweepOutcome(Snapshot().Runs, interrupted, startedUtc, DateTime.UtcNow);
-            }
             while (true)
             {
                 var pending = Enumerable.Range(0, runs.Count).Where(i => !statuses[i].IsFinished && !overBudget[i]).ToList();
@@ -82,43 +78,6 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
         }
 
         return new SweepOutcome(Snapshot().Runs, interrupted, startedUtc, DateTime.UtcNow);
-
-        // The sweep grain starts the runs; the runner polls them (every run: stopped ones may be promoted) until the
-        // grain says the search is done, and then once more, so that the last statuses are its final ones.
-        async Task RunEarlyStoppedAsync(SweepPlan plan)
-        {
-            var sweepGrain = grains.GetGrain<ISweepGrain>(plan.Key);
-            await RetryLostConnection(() => sweepGrain.Start(plan)).WaitAsync(cancel);
-            while (true)
-            {
-                bool done = false;
-                try { done = (await sweepGrain.GetStatus()).Done; }
-                catch (Exception e) when (IsLostConnection(e)) { pollError = e.Message; }
-                var errors = await Task.WhenAll(Enumerable.Range(0, runs.Count).Select(async i =>
-                {
-                    try { statuses[i] = await grains.GetGrain<IRunGrain>(runs[i].Key).GetStatus(); return null; }
-                    catch (Exception e) when (IsLostConnection(e)) { return $"{runs[i].Key}: {e.Message}"; }
-                })).WaitAsync(cancel);
-                pollError = errors.LastOrDefault(e => e is not null) ?? pollError;
-                report?.Invoke(Snapshot());
-                if (done) return;
-                pollError = null;
-                await Task.Delay(pollInterval, cancel);
-            }
-        }
-
-        async Task RetryLostConnection(Func<Task> call)
-        {
-            while (true)
-            {
-                try { await call(); return; }
-                catch (Exception e) when (IsLostConnection(e) && !cancel.IsCancellationRequested)
-                {
-                    pollError = e.Message;
-                    await Task.Delay(pollInterval, cancel);
-                }
-            }
-        }
 
         // Returns the error of talking to the grain, if any; the run keeps its last known status then.
         async Task<string?> PollAsync(SweepRun run, int i)
@@ -157,6 +116,59 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
                 return $"{run.Key}: {e.Message}";
             }
         }
+    }
+
+    /// <summary>
+    /// A sweep with early stopping: the sweep grain starts the runs (this runner submits none); the runner starts or
+    /// attaches to the grain and polls every run (stopped ones may be promoted later) until the grain says the search
+    /// is done, and then reports once more, so that the last statuses are the final ones. Cancelling detaches.
+    /// </summary>
+    async Task<SweepOutcome> RunEarlyStoppedAsync(IReadOnlyList<SweepRun> runs, SweepPlan plan, Action<SweepProgress>? report, CancellationToken cancel)
+    {
+        var startedUtc = DateTime.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var statuses = runs.Select(r => RunRecord.Unsubmitted(r.Key)).ToArray();
+        string? pollError = null;
+        bool interrupted = false;
+
+        SweepProgress Snapshot() =>
+            new(runs.Select((run, i) => new RunRecord(run, statuses[i])).ToList(), clock.Elapsed, pollError);
+
+        try
+        {
+            report?.Invoke(Snapshot());
+            var sweepGrain = grains.GetGrain<ISweepGrain>(plan.Key);
+            while (true)
+            {
+                try { await sweepGrain.Start(plan).WaitAsync(cancel); break; }
+                catch (Exception e) when (IsLostConnection(e))
+                {
+                    pollError = e.Message;
+                    await Task.Delay(pollInterval, cancel);
+                }
+            }
+            while (true)
+            {
+                bool done = false;
+                pollError = null;
+                try { done = (await sweepGrain.GetStatus().WaitAsync(cancel)).Done; }
+                catch (Exception e) when (IsLostConnection(e)) { pollError = e.Message; }
+                var errors = await Task.WhenAll(Enumerable.Range(0, runs.Count).Select(async i =>
+                {
+                    try { statuses[i] = await grains.GetGrain<IRunGrain>(runs[i].Key).GetStatus(); return null; }
+                    catch (Exception e) when (IsLostConnection(e)) { return $"{runs[i].Key}: {e.Message}"; }
+                })).WaitAsync(cancel);
+                pollError = errors.LastOrDefault(e => e is not null) ?? pollError;
+                report?.Invoke(Snapshot());
+                if (done) break;
+                await Task.Delay(pollInterval, cancel);
+            }
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            interrupted = true;
+        }
+        return new SweepOutcome(Snapshot().Runs, interrupted, startedUtc, DateTime.UtcNow);
     }
 
     /// <summary>Timeouts and Orleans runtime errors mean the cluster could not be reached (a silo died, the gateway

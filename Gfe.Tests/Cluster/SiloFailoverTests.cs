@@ -42,6 +42,7 @@ public sealed partial class SiloFailoverTests(RedisServer redis, ITestOutputHelp
     public async Task Runs_of_a_killed_silo_resume_elsewhere_from_their_checkpoints_and_every_run_finishes_once()
     {
         Assert.True(SiloProcess.FindSiloAssembly() is not null, $"gfe-silo.dll is not built beside {AppContext.BaseDirectory}");
+        await redis.FlushAsync();
         for (int i = 1; i <= 3; i++)
             silos.Add(SiloProcess.Start($"silo-{i}", redis, root,
                 "--Slots", "2", "--DataDirectory", Path.Combine(root, "data"),
@@ -137,6 +138,7 @@ public sealed partial class SiloFailoverTests(RedisServer redis, ITestOutputHelp
     public async Task A_search_sweep_with_early_stopping_survives_a_killed_silo_and_trains_no_segment_twice()
     {
         Assert.True(SiloProcess.FindSiloAssembly() is not null, $"gfe-silo.dll is not built beside {AppContext.BaseDirectory}");
+        await redis.FlushAsync();
         for (int i = 1; i <= 3; i++)
             silos.Add(SiloProcess.Start($"silo-{i}", redis, root,
                 "--Slots", "2", "--DataDirectory", Path.Combine(root, "data"),
@@ -151,12 +153,24 @@ public sealed partial class SiloFailoverTests(RedisServer redis, ITestOutputHelp
             ["sweep", "run", sweepFile, "--cluster", $"redis://:{RedisServer.Password}@{redis.Endpoint}", "--results", results, "--quiet"],
             CancellationToken.None));
 
-        var (victim, _) = await FirstSiloWithCheckpointedRun(TimeSpan.FromSeconds(90));
+        // The victim: the first silo training a run that has a checkpoint (a stopped run keeps its checkpoint, so the
+        // run must be in flight: more starts than ends, completed or stopped, in the silo's log).
+        List<string> InFlight(SiloProcess silo)
+        {
+            var ends = Keys(silo.Lines, CompletedLine()).Concat(Keys(silo.Lines, StoppedLine())).ToList();
+            return Keys(silo.Lines, StartedLine()).GroupBy(k => k)
+                .Where(g => g.Count() > ends.Count(e => e == g.Key)).Select(g => g.Key).ToList();
+        }
+        SiloProcess? victim = null;
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (victim is null && DateTime.UtcNow < until)
+        {
+            victim = silos.FirstOrDefault(silo => InFlight(silo).Any(key => File.Exists(Path.Combine(Checkpoints, key + ".checkpoint.json"))));
+            if (victim is null) await Task.Delay(20);
+        }
+        Assert.True(victim is not null, "no silo trained a checkpointed run:\n" + string.Join("\n", silos.SelectMany(s => s.Lines)));
         victim.Kill();
-        // Runs the victim was training when it died: more starts than ends (completed or stopped) in its log.
-        var ends = Keys(victim.Lines, CompletedLine()).Concat(Keys(victim.Lines, StoppedLine())).ToList();
-        var inFlight = Keys(victim.Lines, StartedLine()).GroupBy(k => k)
-            .Where(g => g.Count() > ends.Count(e => e == g.Key)).Select(g => g.Key).ToList();
+        var inFlight = InFlight(victim);
         output.WriteLine($"killed {victim.Name} with runs in flight: {string.Join(", ", inFlight)}");
 
         int code;
