@@ -14,4 +14,8 @@ public enum RunState
     Completed,
     Failed,
     Cancelled,
+
+    /// <summary>Stopped early by its sweep's early-stopping rule at a rung: it ends with its evaluation curve up to
+    /// the rung and keeps its checkpoint, so that a later promotion continues it. Not a failure.</summary>
+    Stopped,
 }

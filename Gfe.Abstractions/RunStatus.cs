@@ -15,5 +15,5 @@ public sealed record RunStatus(
     [property: Id(9)] DateTime? StartedUtc,
     [property: Id(10)] DateTime? FinishedUtc)
 {
-    public bool IsFinished => State is RunState.Completed or RunState.Failed or RunState.Cancelled;
+    public bool IsFinished => State is RunState.Completed or RunState.Failed or RunState.Cancelled or RunState.Stopped;
 }

@@ -125,7 +125,16 @@ public sealed class RunGrain(
         if (background is not null)
             await background;
 
-        record.State = new RunRecord { Spec = spec, State = RunState.Queued, SubmittedUtc = DateTime.UtcNow };
+        if (Run.State is RunState.Stopped)
+        {
+            // Stopped early at a rung: only a promotion (a later rung, or the end) continues it, from its checkpoint;
+            // the same stop asked for again is done already.
+            if (spec.StopAtImages is { } stopAt && stopAt <= (Run.Spec?.StopAtImages ?? long.MaxValue))
+                return;
+            record.State = new RunRecord { Spec = spec, State = RunState.Queued, SubmittedUtc = Run.SubmittedUtc, Attempts = Run.Attempts, ImagesSeen = Run.ImagesSeen };
+        }
+        else
+            record.State = new RunRecord { Spec = spec, State = RunState.Queued, SubmittedUtc = DateTime.UtcNow };
         RunConfig config;
         try
         {
@@ -368,8 +377,9 @@ public sealed class RunGrain(
             var token = cancel.Token;
             var engineConfig = checkpoints.Apply(config);
             var store = checkpoints.ForRun(Key);
+            var stopAt = Run.Spec!.StopAtImages;
             var work = Task.Factory.StartNew(
-                () => Execute(engineConfig, datasets, store, progress, token, Key, config, checkpoints.ModelsDirectory),
+                () => Execute(engineConfig, datasets, store, progress, stopAt, token, Key, config, checkpoints.ModelsDirectory),
                 CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
             var sinceSave = Stopwatch.StartNew();
@@ -385,14 +395,14 @@ public sealed class RunGrain(
             }
 
             var result = await work;
-            Run.State = RunState.Completed;
+            Run.State = result.StoppedEarly ? RunState.Stopped : RunState.Completed;
             Run.Outcome = RunOutcomes.From(result);
-            Run.Phase = "done";
-            Run.Progress = 1;
+            Run.Phase = result.StoppedEarly ? "stopped" : "done";
+            Run.Progress = result.StoppedEarly ? Run.Progress : 1;
             Run.ImagesSeen = result.ImagesSeen;
             Run.TrainLoss = result.FinalTrainLoss;
             Run.FinishedUtc = DateTime.UtcNow;
-            logger.LogInformation("Run {Key} completed in {Seconds:F1} s", Key, (Run.FinishedUtc - Run.StartedUtc)?.TotalSeconds);
+            logger.LogInformation("Run {Key} {Ending} in {Seconds:F1} s", Key, result.StoppedEarly ? $"stopped at {result.ImagesSeen} images" : "completed", (Run.FinishedUtc - Run.StartedUtc)?.TotalSeconds);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -443,8 +453,9 @@ public sealed class RunGrain(
                 Key, Run.State, kept ? $"it is kept in {outcomes.PathOf(Key)} for the run's next activation" : "it resumes from its checkpoint");
             return Ending.Interrupted;
         }
-        // Only now that the outcome is stored: a crash before this point must still find the checkpoint.
-        checkpoints.Remove(Key);
+        // Only now that the outcome is stored: a crash before this point must still find the checkpoint. A run stopped
+        // early keeps it, for a promotion to continue from.
+        if (Run.State is not RunState.Stopped) checkpoints.Remove(Key);
         outcomes.Remove(Key);
         await StopWatchingForOrphaning();
         return Ending.Finished;
@@ -478,8 +489,8 @@ public sealed class RunGrain(
 
     /// <summary>The training itself, on its dedicated thread: loads the data and runs the engine. Static, so that
     /// it cannot reach grain state.</summary>
-    static RunResult Execute(RunConfig config, DatasetStore datasets, ICheckpointStore checkpoints, LatestProgress progress, CancellationToken cancel,
-        string key, RunConfig submitted, string modelsDirectory)
+    static RunResult Execute(RunConfig config, DatasetStore datasets, ICheckpointStore checkpoints, LatestProgress progress, long? stopAtImages,
+        CancellationToken cancel, string key, RunConfig submitted, string modelsDirectory)
     {
         DatasetSplits? data = null;
         if (config.Method != RunMethod.Simulate)
@@ -488,7 +499,7 @@ public sealed class RunGrain(
             datasets.Ensure(config.Dataset, cancel: cancel);
             data = datasets.Load(config.Dataset);
         }
-        var result = RunExecutor.Execute(config, data, progress, cancel, checkpoints);
+        var result = RunExecutor.Execute(config, data, progress, cancel, checkpoints, stopAtImages);
         // The trained model is kept beside the checkpoints (shared by a cluster's silos), in a folder named by the run
         // key; the client gathers it into results/<sweep>/models/. A failed save costs the artifact, not the run.
         if (Engine.Artifacts.ModelArtifact.Of(key, submitted, data, result) is { } artifact)

@@ -193,7 +193,8 @@ public static class SweepAttachCommands
         int notSubmitted = progress.Runs.Count(r => r.Status.State == RunState.NotStarted);
         terminal.Output.WriteLine(
             $"sweep {sweep.Name}: {progress.Completed}/{progress.Total} completed, {progress.Running} running, " +
-            $"{progress.Queued - notSubmitted} queued, {progress.Failed} failed or cancelled, {notSubmitted} not submitted");
+            $"{progress.Queued - notSubmitted} queued, {progress.Failed} failed or cancelled, {notSubmitted} not submitted" +
+            (progress.Stopped > 0 ? $", {progress.Stopped} stopped early" : ""));
         if (progress.PollError is { } error) terminal.Error.WriteLine($"warning: not every run answered; e.g. {error}");
     }
 

@@ -21,6 +21,9 @@ public static class SweepRunCommand
     /// <summary>How long stopping the silo or the client may take before gfe exits anyway.</summary>
     static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(15);
 
+    /// <summary>Trials of an early-stopped sweep training at once on a cluster, whose size the client does not know.</summary>
+    const int ClusterTrialsAtOnce = 8;
+
     public static async Task<int> ExecuteAsync(SweepRunRequest request, Terminal terminal, CancellationToken cancel)
     {
         var sweep = SweepFileParser.Load(request.SweepFile, request.DataDirectory);
@@ -42,8 +45,8 @@ public static class SweepRunCommand
         {
             terminal.Output.WriteLine($"sweep {sweep.Name}: {sweep.Runs.Count} runs on {(local ? "a local silo" : $"the cluster at {address}")}; results in {resultsDirectory}");
             foreach (var note in sweep.DuplicateNotes) terminal.Output.WriteLine($"note: {note}");
-            if (sweep.Search.EarlyStop is not null)
-                terminal.Output.WriteLine("note: earlyStop is read and checked, but gfe sweep run does not stop runs early yet: every run trains in full (gfe bench search replays the rule)");
+            if (sweep.Search.EarlyStop is not null && sweep.Search.Budget != SweepBudget.None)
+                terminal.Output.WriteLine("note: with earlyStop the cluster's sweep grain schedules the runs, and the budget is not applied");
         }
 
         if (local)
@@ -92,7 +95,15 @@ public static class SweepRunCommand
 
         try
         {
-            var runner = new SweepRunner(host.Services.GetRequiredService<IGrainFactory>()) { Budget = sweep.Search.Budget };
+            var runner = new SweepRunner(host.Services.GetRequiredService<IGrainFactory>())
+            {
+                Budget = sweep.Search.Budget,
+                // Trials training at once: enough for the slots of a local silo, a few for a cluster (ASHA decides
+                // better the fewer trials are under way when a rung fills).
+                EarlyStop = EarlyStopPlan.Supported(sweep)
+                    ? EarlyStopPlan.For(sweep, local ? Math.Max(1, (request.Slots ?? Environment.ProcessorCount) / Math.Max(1, sweep.Search.Replicates.Count)) : ClusterTrialsAtOnce)
+                    : null,
+            };
             // runs.csv is kept current as runs finish, so that a killed gfe leaves the finished runs listed.
             var live = new LiveRunsCsv(Path.Combine(resultsDirectory, ResultsWriter.RunsFile));
             Action<SweepProgress> Also(Action<SweepProgress> view) => progress => { view(progress); live.Report(progress); };
@@ -171,7 +182,11 @@ public static class SweepRunCommand
         if (sweep.Search.IsSampled || sweep.Search.Replicates.Count > 0)
             SummariseSearch(SearchAnalysis.Build(outcome.Runs.Select(RunRow.From)), terminal);
         var completed = outcome.Runs.Count(r => r.Status.State == RunState.Completed);
-        terminal.Output.WriteLine($"{completed}/{outcome.Runs.Count} runs completed, {failed.Count} failed; results in {resultsDirectory}");
+        var stopped = outcome.Runs.Count(r => r.Status.State == RunState.Stopped);
+        if (EarlyStopSavings.Of(outcome.Runs.Select(RunRow.From)) is { } saved)
+            terminal.Output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"early stopping: {saved.Stopped} runs stopped at a rung; {saved.ImagesSpent:N0} training images spent of {saved.ImagesFull:N0} for a full run of every trial ({saved.Fraction:P0})"));
+        terminal.Output.WriteLine($"{completed}/{outcome.Runs.Count} runs completed{(stopped > 0 ? $", {stopped} stopped early" : "")}, {failed.Count} failed; results in {resultsDirectory}");
     }
 
     /// <summary>The head of report.md: the best three configurations per evaluation and the paired tests.</summary>

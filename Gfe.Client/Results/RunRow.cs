@@ -6,7 +6,7 @@ namespace Gfe.Client.Results;
 
 /// <summary>
 /// One row of runs.csv: the run's key, its settings as canonical text in column order, its state and its test loss
-/// per evaluation, and its <see cref="RunWarnings"/> (empty when none). The result table is built from these rows, whether they come from a sweep that just ran or from a
+/// per evaluation, its <see cref="RunWarnings"/> (empty when none) and the images it trained on. The result table is built from these rows, whether they come from a sweep that just ran or from a
 /// runs.csv read back from disk, so both give the same table.
 /// </summary>
 public sealed record RunRow(
@@ -14,7 +14,8 @@ public sealed record RunRow(
     IReadOnlyList<KeyValuePair<string, string>> Settings,
     string State,
     IReadOnlyDictionary<string, double> TestLoss,
-    string Warnings = "")
+    string Warnings = "",
+    long? ImagesSeen = null)
 {
     public const string CompletedState = "completed";
 
@@ -39,7 +40,8 @@ public sealed record RunRow(
             RunParameters.ToList(run.Config),
             state,
             status.Outcome?.TestLoss ?? new Dictionary<string, double>(),
-            RunWarnings.For(status.Outcome));
+            RunWarnings.For(status.Outcome),
+            status.Outcome?.ImagesSeen ?? status.ImagesSeen);
     }
 
     public static string StateName(RunState state) => state.ToString().ToLowerInvariant();

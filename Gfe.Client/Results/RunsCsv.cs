@@ -15,6 +15,8 @@ public static class RunsCsv
             .Select((name, column) => (name, column))
             .Where(c => c.name.StartsWith(TestLossPrefix, StringComparison.Ordinal))
             .ToList();
+        // Absent from runs.csv of an older gfe.
+        int imagesSeen = file.Header.ToList().IndexOf("imagesSeen");
 
         // A runs.csv from before the warnings column reads as a file without warnings.
         int? warnings = file.HasColumn(ResultsWriter.WarningsColumn) ? file.Column(ResultsWriter.WarningsColumn) : null;
@@ -29,7 +31,8 @@ public static class RunsCsv
             foreach (var (name, column) in evaluations)
                 if (file.Number(i, column) is { } loss)
                     testLoss[name[TestLossPrefix.Length..]] = loss;
-            rows.Add(new RunRow(fields[key], settings, fields[state], testLoss, warnings is int w ? fields[w] : ""));
+            long? images = imagesSeen >= 0 && file.Number(i, imagesSeen) is { } seen ? (long)seen : null;
+            rows.Add(new RunRow(fields[key], settings, fields[state], testLoss, warnings is int w ? fields[w] : "", images));
         }
         return rows;
     }

@@ -37,8 +37,12 @@ public sealed record SearchAnalysis(
     /// <summary>Settings that are not tuned: they name what is compared or what a cell averages over.</summary>
     static readonly string[] NotTuned = ["method", "dataset", "trainSize", "seed"];
 
+    /// <summary>What early stopping saved; null when no run stopped early.</summary>
+    public EarlyStopSavings? EarlyStopping { get; init; }
+
     public static SearchAnalysis Build(IEnumerable<RunRow> runs, int top = DefaultTop)
     {
+        runs = runs.ToList();
         var configurations = ReplicateGroups.Of(runs);
         var evaluations = ResultPivot.OrderEvaluations(configurations.SelectMany(c => c.Replicates.SelectMany(r => r.TestLoss.Keys)));
         var varying = ReplicateGroups.VaryingSettings(configurations);
@@ -81,7 +85,11 @@ public sealed record SearchAnalysis(
                 }
         }
 
-        return new SearchAnalysis(configurations, evaluations, varying, best, efficiency, paired) { ToReach = Reach(efficiency) };
+        return new SearchAnalysis(configurations, evaluations, varying, best, efficiency, paired)
+        {
+            ToReach = Reach(efficiency),
+            EarlyStopping = EarlyStopSavings.Of(runs),
+        };
     }
 
     static List<ImagesToReach> Reach(IReadOnlyList<EfficiencyPoint> efficiency)

@@ -48,6 +48,15 @@ public static class SearchReportWriter
                 ranked.Select(b => (IReadOnlyList<string>)[b.Rank.ToString(Invariant), b.Loss.Text(), b.Configuration.Setting("method"), .. shown.Select(b.Configuration.Setting)]));
         }
 
+        if (analysis.EarlyStopping is { } saved)
+        {
+            text.Append("## Early stopping\n\n");
+            text.Append("Training images the runs spent (a stopped run up to the rung it reached) against a full run of every trial.\n\n");
+            Table(text, ["runs", "stopped early", "images spent", "images for full runs", "share"],
+                [[saved.Runs.ToString(Invariant), saved.Stopped.ToString(Invariant), saved.ImagesSpent.ToString(Invariant),
+                  saved.ImagesFull.ToString(Invariant), saved.Fraction.ToString("P1", Invariant)]]);
+        }
+
         var sizes = analysis.Efficiency.Select(p => (p.Dataset, p.TrainSize)).Distinct().ToList();
         if (sizes.Count > 0)
         {

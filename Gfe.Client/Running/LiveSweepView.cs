@@ -70,6 +70,7 @@ public static class LiveSweepView
         RunState.Running => "[blue]running[/]",
         RunState.Failed => "[red]failed[/]",
         RunState.Cancelled => "[red]cancelled[/]",
+        RunState.Stopped => "[yellow]stopped[/]",
         _ => state.ToString().ToLowerInvariant(),
     };
 

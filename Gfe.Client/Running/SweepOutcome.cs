@@ -10,10 +10,11 @@ public sealed record SweepOutcome(
     DateTime StartedUtc,
     DateTime FinishedUtc)
 {
-    /// <summary>0 when every run completed (or was not started because the budget was reached), 1 when any other
+    /// <summary>0 when every run completed or was stopped early by the sweep's rule (or was not started because the
+    /// budget was reached), 1 when any other
     /// did not, 130 when the user interrupted the wait.</summary>
     public int ExitCode =>
         Interrupted ? ExitCodes.Interrupted
-        : Runs.All(r => r.Status.State == RunState.Completed || r.Status is { State: RunState.NotStarted, Phase: BudgetGate.Phase }) ? ExitCodes.Success
+        : Runs.All(r => r.Status.State is RunState.Completed or RunState.Stopped || r.Status is { State: RunState.NotStarted, Phase: BudgetGate.Phase }) ? ExitCodes.Success
         : ExitCodes.RunsFailed;
 }

@@ -12,6 +12,9 @@ public sealed record SweepProgress(IReadOnlyList<RunRecord> Runs, TimeSpan Elaps
 
     public int Running => Count(RunState.Running);
 
+    /// <summary>Stopped early at a rung by the sweep's rule: not a failure.</summary>
+    public int Stopped => Count(RunState.Stopped);
+
     /// <summary>Waiting for a job slot, or not yet accepted by its grain.</summary>
     public int Queued => Count(RunState.Queued) + Count(RunState.NotStarted) - OverBudget;
 
@@ -26,7 +29,7 @@ public sealed record SweepProgress(IReadOnlyList<RunRecord> Runs, TimeSpan Elaps
     public bool AllFinished => Runs.All(r => r.Status.IsFinished || r.Status is { State: RunState.NotStarted, Phase: BudgetGate.Phase });
 
     public string Summary =>
-        $"{Completed}/{Total} done, {Running} running, {Queued} queued, {Failed} failed{(OverBudget > 0 ? $", {OverBudget} over budget" : "")} ({Elapsed:hh\\:mm\\:ss})";
+        $"{Completed}/{Total} done, {Running} running, {Queued} queued, {Failed} failed{(Stopped > 0 ? $", {Stopped} stopped early" : "")}{(OverBudget > 0 ? $", {OverBudget} over budget" : "")} ({Elapsed:hh\\:mm\\:ss})";
 
     int Count(RunState state) => Runs.Count(r => r.Status.State == state);
 }

@@ -31,6 +31,10 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
     {
     }
 
+    /// <summary>With early stopping: the plan handed to the sweep grain, which then decides which run trains to
+    /// which rung; the runner only starts (or attaches to) the sweep grain and polls the runs until it is done.</summary>
+    public SweepPlan? EarlyStop { get; init; }
+
     /// <summary>The sweep's budget; runs past it are not started (<see cref="BudgetGate"/>).</summary>
     public SweepBudget Budget { get; init; } = SweepBudget.None;
 
@@ -48,6 +52,7 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
     /// </summary>
     public async Task<SweepOutcome> RunAsync(IReadOnlyList<SweepRun> runs, Action<SweepProgress>? report, CancellationToken cancel)
     {
+        if (EarlyStop is { } plan) return await RunEarlyStoppedAsync(runs, plan, report, cancel);
         var startedUtc = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
         var statuses = runs.Select(r => RunRecord.Unsubmitted(r.Key)).ToArray();
@@ -206,6 +211,59 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
     }
 
     enum Phase { NotSubmitted, Submitting, Submitted }
+
+    /// <summary>
+    /// A sweep with early stopping: the sweep grain starts the runs (this runner submits none); the runner starts or
+    /// attaches to the grain and polls every run (stopped ones may be promoted later) until the grain says the search
+    /// is done, and then reports once more, so that the last statuses are the final ones. Cancelling detaches.
+    /// </summary>
+    async Task<SweepOutcome> RunEarlyStoppedAsync(IReadOnlyList<SweepRun> runs, SweepPlan plan, Action<SweepProgress>? report, CancellationToken cancel)
+    {
+        var startedUtc = DateTime.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var statuses = runs.Select(r => RunRecord.Unsubmitted(r.Key)).ToArray();
+        string? pollError = null;
+        bool interrupted = false;
+
+        SweepProgress Snapshot() =>
+            new(runs.Select((run, i) => new RunRecord(run, statuses[i])).ToList(), clock.Elapsed, pollError);
+
+        try
+        {
+            report?.Invoke(Snapshot());
+            var sweepGrain = grains.GetGrain<ISweepGrain>(plan.Key);
+            while (true)
+            {
+                try { await sweepGrain.Start(plan).WaitAsync(cancel); break; }
+                catch (Exception e) when (IsLostConnection(e))
+                {
+                    pollError = e.Message;
+                    await Task.Delay(pollInterval, cancel);
+                }
+            }
+            while (true)
+            {
+                bool done = false;
+                pollError = null;
+                try { done = (await sweepGrain.GetStatus().WaitAsync(cancel)).Done; }
+                catch (Exception e) when (IsLostConnection(e)) { pollError = e.Message; }
+                var errors = await Task.WhenAll(Enumerable.Range(0, runs.Count).Select(async i =>
+                {
+                    try { statuses[i] = await grains.GetGrain<IRunGrain>(runs[i].Key).GetStatus(); return null; }
+                    catch (Exception e) when (IsLostConnection(e)) { return $"{runs[i].Key}: {e.Message}"; }
+                })).WaitAsync(cancel);
+                pollError = errors.LastOrDefault(e => e is not null) ?? pollError;
+                report?.Invoke(Snapshot());
+                if (done) break;
+                await Task.Delay(pollInterval, cancel);
+            }
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            interrupted = true;
+        }
+        return new SweepOutcome(Snapshot().Runs, interrupted, startedUtc, DateTime.UtcNow);
+    }
 
     /// <summary>Timeouts and Orleans runtime errors mean the cluster could not be reached (a silo died, the gateway
     /// is down): worth retrying. Anything else came from the grain itself.</summary>

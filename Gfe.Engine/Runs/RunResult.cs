@@ -48,4 +48,8 @@ public sealed record RunResult
 
     /// <summary>Where the silo saved <see cref="Model"/> (a folder named by the run key), or null if it was not saved.</summary>
     public string? ModelDirectory { get; init; }
+
+    /// <summary>True when the run stopped at a rung (<c>stopAtImages</c>) before the end of training: its losses and
+    /// curves are those at <see cref="ImagesSeen"/>, and its checkpoint stays for a later continuation.</summary>
+    public bool StoppedEarly { get; init; }
 }

@@ -18,7 +18,7 @@ public static class TorchRun
 {
     public static RunResult Execute(
         RunConfig config, DatasetSplits? data, IProgress<RunProgress>? progress, CancellationToken cancel,
-        ICheckpointStore? checkpoints = null)
+        ICheckpointStore? checkpoints = null, long? stopAtImages = null)
     {
         // Inputs: every setting and the data checked before any torch call; the model's output width is the data's.
         var inputs = RunInputs.Prepare(config, data);
@@ -47,7 +47,30 @@ public static class TorchRun
         });
 
         var training = TrainingLoop.Run(model.Module, model.BatchLoss, inputs.Train, config, inputs.Device, progress, cancel,
-            TrainingExtras.ForRun(config, inputs, generator, checkpoints, Evaluate, model.TrainAmd));
+            TrainingExtras.ForRun(config, inputs, generator, checkpoints, Evaluate, model.TrainAmd, stopAtImages));
+
+        if (training.StoppedEarly)
+        {
+            // Stopped at a rung: its test loss is the evaluation there (on evalSize test images, as the curve's), not
+            // the timed test of a finished run; the sweep's rule compares these.
+            var atRung = training.EvalCurve.LastOrDefault() is { } point && point.ImagesSeen == training.ImagesSeen ? point.TestLoss : Evaluate();
+            return new RunResult
+            {
+                TestLoss = new Dictionary<string, double>(atRung),
+                FinalTrainLoss = training.FinalTrainLoss,
+                ImagesSeen = training.ImagesSeen,
+                TestImages = evalImages.Count,
+                TrainAmd = model.TrainAmd.Total,
+                TestAmd = AmdStatistics.None,
+                TrainSeconds = training.Seconds,
+                TestSeconds = 0,
+                Curve = training.Curve,
+                DataProvenance = inputs.Provenance,
+                Device = RunInputs.DeviceName(inputs.Device),
+                EvalCurve = training.EvalCurve,
+                StoppedEarly = true,
+            };
+        }
 
         // The timed test: every evaluation over the whole test set, in order, drawing from the run's generator.
         var testClock = Stopwatch.StartNew();

@@ -16,8 +16,9 @@ public sealed record TrainingExtras
     /// generator, and the tally its batch loss adds AMD work to (a fresh one when it does no AMD).</summary>
     public static TrainingExtras ForRun(
         RunConfig config, RunInputs inputs, Generator generator, ICheckpointStore? checkpoints,
-        Func<IReadOnlyDictionary<string, double>> evaluate, AmdTally? trainAmd = null) => new()
+        Func<IReadOnlyDictionary<string, double>> evaluate, AmdTally? trainAmd = null, long? stopAtImages = null) => new()
     {
+        StopAtImages = stopAtImages,
         Evaluate = evaluate,
         Checkpoints = checkpoints,
         RunKey = Runs.RunKey.For(config),
@@ -42,4 +43,9 @@ public sealed record TrainingExtras
 
     /// <summary>The AMD work of training, which the batch loss adds to.</summary>
     public AmdTally? TrainAmd { get; init; }
+
+    /// <summary>Early stopping: training stops after the batch that reaches this many images (a rung), with a
+    /// checkpoint there whatever checkpointEvery says; and with any value the loop resumes from the run's checkpoint,
+    /// so that a promoted run continues. Null: neither.</summary>
+    public long? StopAtImages { get; init; }
 }

@@ -29,7 +29,9 @@ public static class TrainingLoop
         extras ??= TrainingExtras.None;
         bool evaluating = config.EvalEvery > 0 && extras.Evaluate is not null;
         bool checkpointing = config.CheckpointEvery > 0 && extras.Checkpoints is not null;
-        if (checkpointing && (extras.Generator is null || extras.TrainAmd is null))
+        // A run of an early-stopped sweep saves its stop and resumes from it whatever checkpointEvery says.
+        bool resumable = checkpointing || (extras.StopAtImages is not null && extras.Checkpoints is not null);
+        if (resumable && (extras.Generator is null || extras.TrainAmd is null))
             throw new ArgumentException("checkpoints need the run's generator and AMD tally", nameof(extras));
 
         // Created after the model moved to its device: .to(device) replaces the parameter objects (docs/platform-notes.md).
@@ -43,7 +45,7 @@ public static class TrainingLoop
         double trainLoss = double.NaN;
         double secondsBefore = 0;
 
-        var resumed = checkpointing ? extras.Checkpoints!.Latest(extras.RunKey) : null;
+        var resumed = resumable ? extras.Checkpoints!.Latest(extras.RunKey) : null;
         // A checkpoint of other data (the files were replaced) or of an older optimiser format cannot continue this
         // run: it starts afresh.
         if (resumed is not null && resumed.DataProvenance == extras.DataProvenance && optimizer.TryRestoreState(resumed.OptimizerState))
@@ -69,6 +71,10 @@ public static class TrainingLoop
         }
 
         if (evaluating && done == 0) Evaluate();   // the untrained model starts the curve
+        long? stopAt = resumable && extras.StopAtImages is { } rung && rung < (long)subset.Count * config.Epochs ? rung : null;
+        if (stopAt is { } already && imagesSeen >= already)
+            // Resumed at or past this rung (a stop asked for again): nothing to train.
+            return new TrainingOutcome(curve, trainLoss, imagesSeen, Seconds()) { EvalCurve = evalCurve, StoppedEarly = true };
         for (int epoch = (int)(done / batchesPerEpoch); epoch < config.Epochs; epoch++)
         {
             var order = TrainingSubset.EpochOrder(subset.Count, epoch, config.Seed);
@@ -100,6 +106,11 @@ public static class TrainingLoop
                 if (checkpointing && done % config.CheckpointEvery == 0 && done < totalBatches)
                     SaveCheckpoint(model, optimizer, extras, done, batchesPerEpoch, imagesSeen, trainLoss, Seconds(), curve, evalCurve, clock);
                 progress?.Report(new RunProgress("train", (double)done / totalBatches, imagesSeen, trainLoss));
+                if (stopAt is { } rungImages && imagesSeen >= rungImages && done < totalBatches)
+                {
+                    SaveCheckpoint(model, optimizer, extras, done, batchesPerEpoch, imagesSeen, trainLoss, Seconds(), curve, evalCurve, clock);
+                    return new TrainingOutcome(curve, trainLoss, imagesSeen, Seconds()) { EvalCurve = evalCurve, StoppedEarly = true };
+                }
             }
         }
         return new TrainingOutcome(curve, trainLoss, imagesSeen, Seconds()) { EvalCurve = evalCurve };

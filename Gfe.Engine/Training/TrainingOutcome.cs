@@ -7,4 +7,7 @@ public sealed record TrainingOutcome(IReadOnlyList<CurvePoint> Curve, double Fin
 {
     /// <summary>The test loss during training; empty without evalEvery.</summary>
     public IReadOnlyList<EvalPoint> EvalCurve { get; init; } = [];
+
+    /// <summary>Stopped at <see cref="TrainingExtras.StopAtImages"/> before the end of training.</summary>
+    public bool StoppedEarly { get; init; }
 }

@@ -42,6 +42,7 @@ public sealed partial class SiloFailoverTests(RedisServer redis, ITestOutputHelp
     public async Task Runs_of_a_killed_silo_resume_elsewhere_from_their_checkpoints_and_every_run_finishes_once()
     {
         Assert.True(SiloProcess.FindSiloAssembly() is not null, $"gfe-silo.dll is not built beside {AppContext.BaseDirectory}");
+        await redis.FlushAsync();
         for (int i = 1; i <= 3; i++)
             silos.Add(SiloProcess.Start($"silo-{i}", redis, root,
                 "--Slots", "2", "--DataDirectory", Path.Combine(root, "data"),
@@ -117,6 +118,94 @@ public sealed partial class SiloFailoverTests(RedisServer redis, ITestOutputHelp
         Assert.True(resultsCode == ExitCodes.Success, written);
         Assert.Equal(File.ReadAllLines(Path.Combine(results, "failover", ResultsWriter.RunsFile)),
             File.ReadAllLines(Path.Combine(again, "failover", ResultsWriter.RunsFile)));
+    }
+
+    /// <summary>ASHA on 6 trials x 2 replicates, rungs at 240, 480 and 960 images.</summary>
+    const string SearchSweep = """
+        name: failover-search
+        search: {method: random, trials: 6, seed: 1}
+        replicates: [0, 1]
+        grid:
+          method: [simulate]
+          lr: {loguniform: [1e-4, 1e-1]}
+        earlyStop: {rule: asha, metric: simulate, rungs: 240, reduction: 2}
+        settings:
+          trainSize: 960
+          evalEvery: 240
+          simulateSeconds: 3
+        """;
+
+    [GeneratedRegex(@"Run (\S+) stopped at (\d+) images in")]
+    private static partial Regex StoppedLine();
+
+    [RedisFact]
+    public async Task A_search_sweep_with_early_stopping_survives_a_killed_silo_and_ends_every_run_at_a_rung()
+    {
+        Assert.True(SiloProcess.FindSiloAssembly() is not null, $"gfe-silo.dll is not built beside {AppContext.BaseDirectory}");
+        await redis.FlushAsync();
+        for (int i = 1; i <= 3; i++)
+            silos.Add(SiloProcess.Start($"silo-{i}", redis, root,
+                "--Slots", "2", "--DataDirectory", Path.Combine(root, "data"),
+                "--CheckpointDirectory", Checkpoints, "--CheckpointEvery", "1"));
+        await Task.WhenAll(silos.Select(s => s.WaitUntilReady(TimeSpan.FromSeconds(90))));
+
+        var sweepFile = Path.Combine(root, "failover-search.yaml");
+        File.WriteAllText(sweepFile, SearchSweep);
+        var results = Path.Combine(root, "results");
+        var console = new StringWriter();
+        var gfe = Task.Run(() => new GfeCommandLine(Terminal.Plain(console, console)).InvokeAsync(
+            ["sweep", "run", sweepFile, "--cluster", $"redis://:{RedisServer.Password}@{redis.Endpoint}", "--results", results, "--quiet"],
+            CancellationToken.None));
+
+        // The victim: the first silo training a run that has a checkpoint (a stopped run keeps its checkpoint, so the
+        // run must be in flight: more starts than ends, completed or stopped, in the silo's log).
+        List<string> InFlight(SiloProcess silo)
+        {
+            var ends = Keys(silo.Lines, CompletedLine()).Concat(Keys(silo.Lines, StoppedLine())).ToList();
+            return Keys(silo.Lines, StartedLine()).GroupBy(k => k)
+                .Where(g => g.Count() > ends.Count(e => e == g.Key)).Select(g => g.Key).ToList();
+        }
+        SiloProcess? victim = null;
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (victim is null && DateTime.UtcNow < until)
+        {
+            victim = silos.FirstOrDefault(silo => InFlight(silo).Any(key => File.Exists(Path.Combine(Checkpoints, key + ".checkpoint.json"))));
+            if (victim is null) await Task.Delay(20);
+        }
+        Assert.True(victim is not null, "no silo trained a checkpointed run:\n" + string.Join("\n", silos.SelectMany(s => s.Lines)));
+        victim.Kill();
+        // Those with a checkpoint must resume from it (one killed before its first checkpoint starts afresh).
+        var inFlight = InFlight(victim).Where(key => File.Exists(Path.Combine(Checkpoints, key + ".checkpoint.json"))).ToList();
+        output.WriteLine($"killed {victim.Name} with runs in flight: {string.Join(", ", inFlight)}");
+
+        int code;
+        try
+        {
+            code = await gfe.WaitAsync(TimeSpan.FromSeconds(240));
+        }
+        finally
+        {
+            foreach (var silo in silos)
+                output.WriteLine($"--- {silo.Name}\n{string.Join('\n', silo.Lines)}");
+            output.WriteLine($"--- gfe\n{console}");
+        }
+        Assert.True(code == ExitCodes.Success, $"gfe exited with {code}:\n{console}");
+
+        // Every run ended at one of its rungs, replicates together; the rule stopped some and let some finish.
+        var table = CsvReader.ReadFile(Path.Combine(results, "failover-search", ResultsWriter.RunsFile));
+        var rows = table.Skip(1).Select(r => table[0].Zip(r).ToDictionary(p => p.First, p => p.Second)).ToList();
+        Assert.Equal(12, rows.Count);
+        Assert.All(rows, r => Assert.True(
+            (r["state"], r["imagesSeen"]) is ("stopped", "240") or ("stopped", "480") or ("completed", "960"),
+            $"{r["key"]}: {r["state"]} at {r["imagesSeen"]}"));
+        Assert.Contains(rows, r => r["state"] == "stopped");
+        Assert.Contains(rows, r => r["state"] == "completed");
+        Assert.All(rows.GroupBy(r => r["lr"]), trial => Assert.Single(trial.Select(r => r["imagesSeen"]).Distinct()));
+
+        // What the victim had in flight resumed on a survivor from its checkpoint.
+        var survivorStarts = silos.Where(s => s != victim).SelectMany(s => s.Lines).Where(l => StartedLine().IsMatch(l)).ToList();
+        Assert.All(inFlight, key => Assert.Contains(survivorStarts,
+            l => StartedLine().Match(l).Groups[1].Value == key && l.Contains("resuming from its checkpoint", StringComparison.Ordinal)));
     }
 
     string[] Leftovers() => Directory.Exists(Checkpoints) ? Directory.GetFiles(Checkpoints) : [];

@@ -52,6 +52,31 @@ public sealed class SimulationCheckpointTests : IDisposable
         Assert.Equal(10, reports.Count);
     }
 
+    [Fact]
+    public void A_simulation_stopped_at_a_rung_checkpoints_there_and_a_continuation_goes_on_from_its_images()
+    {
+        var store = new RecordingStore(new DirectoryCheckpointStore(directory));
+        var config = Config with { CheckpointEvery = 0, EvalEvery = 10 };
+
+        var stopped = Simulation.Run(config, null, CancellationToken.None, store, stopAtImages: 30);
+        var reports = new List<RunProgress>();
+        var finished = Simulation.Run(config, new SynchronousProgress(reports), CancellationToken.None, store, stopAtImages: 100);
+
+        // Stopped at 30 of 100 images, with the losses and the evaluation curve there, and a checkpoint (although
+        // checkpointEvery is 0) of tick 3.
+        Assert.True(stopped.StoppedEarly);
+        Assert.Equal(30, stopped.ImagesSeen);
+        Assert.Equal(SimulatedObjective.LossAt(config, 30), stopped.TestLoss[Evaluations.Simulate]);
+        Assert.Equal([0L, 10L, 20L, 30L], stopped.EvalCurve.Select(p => p.ImagesSeen));
+        Assert.Equal([3], store.SavedBatches);
+        Assert.Equal(30, store.Saved[0].ImagesSeen);
+        // The continuation reports from tick 4 (40 images) on, not from the start, and ends where a full run does.
+        Assert.Equal([40L, 50L, 60L, 70L, 80L, 90L, 100L], reports.Select(r => r.ImagesSeen));
+        Assert.False(finished.StoppedEarly);
+        Assert.Equal(100, finished.ImagesSeen);
+        Assert.Equal(SimulatedObjective.LossAt(config, 100), finished.TestLoss[Evaluations.Simulate]);
+    }
+
     /// <summary>Keeps every checkpoint it is given, as well as passing it on.</summary>
     sealed class RecordingStore(ICheckpointStore inner) : ICheckpointStore
     {

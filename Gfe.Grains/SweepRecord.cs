@@ -1,0 +1,37 @@
+using Gfe.Abstractions;
+
+namespace Gfe.Grains;
+
+/// <summary>
+/// The persisted state of a sweep grain: its plan, the log of its decisions (in the order taken, so that replaying it
+/// into an <see cref="Gfe.Engine.Search.EarlyStopper"/> rebuilds the rule's state exactly), and the trials training
+/// now with the rung each trains to.
+/// </summary>
+[GenerateSerializer]
+public sealed class SweepRecord
+{
+    [Id(0)] public SweepPlan? Plan { get; set; }
+    [Id(1)] public List<SweepDecision> Log { get; set; } = [];
+
+    /// <summary>Trials training now, by name, and the rung (from 1) each trains to.</summary>
+    [Id(2)] public Dictionary<string, int> Training { get; set; } = [];
+
+    /// <summary>The highest rung each trial reached.</summary>
+    [Id(3)] public Dictionary<string, int> Reached { get; set; } = [];
+
+    /// <summary>The index of the next trial of the plan to start.</summary>
+    [Id(4)] public int NextTrial { get; set; }
+
+    [Id(5)] public bool Done { get; set; }
+
+    /// <summary>Trials one of whose replicates failed or was cancelled: they are never promoted.</summary>
+    [Id(6)] public HashSet<string> Failed { get; set; } = [];
+}
+
+/// <summary>One entry of a sweep's decision log: a trial recorded at a rung with its replicate-mean metric, or
+/// (<see cref="Metric"/> null) promoted from that rung.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SweepDecision(
+    [property: Id(0)] string Trial,
+    [property: Id(1)] int Rung,
+    [property: Id(2)] double? Metric);

@@ -1,0 +1,89 @@
+using Gfe.Client.Commands;
+using Gfe.Client.Results;
+using Gfe.Client.Sweeps;
+using Gfe.Engine.Runs;
+using Gfe.Engine.Search;
+using Xunit;
+
+namespace Gfe.Tests.EndToEnd;
+
+/// <summary>
+/// `gfe sweep run` on a sweep file with earlyStop, on a local silo with simulated runs: the sweep grain stops the
+/// runs the rule stops, runs.csv and report.md show them as stopped, and the sweep exits 0.
+/// </summary>
+public sealed class EarlyStopSweepTests : IDisposable
+{
+    readonly string root = Directory.CreateTempSubdirectory("gfe-earlystop-").FullName;
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+
+    // Two slots and two replicates: one trial trains at a time, so the order of decisions (and so they) are fixed.
+    const string Sweep = """
+        name: asha
+        search: {method: random, trials: 6, seed: 3}
+        replicates: [0, 1]
+        grid:
+          method: [simulate]
+          lr: {loguniform: [1e-4, 1e-1]}
+        earlyStop: {rule: asha, metric: simulate, rungs: 25, reduction: 2}
+        settings:
+          trainSize: 100
+          evalEvery: 25
+          simulateSeconds: 0.1
+        """;
+
+    [Fact]
+    public async Task An_early_stopped_sweep_stops_runs_at_their_rungs_and_reports_what_it_saved()
+    {
+        var path = Path.Combine(root, "asha.yaml");
+        File.WriteAllText(path, Sweep);
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        int code = await new GfeCommandLine(Terminal.Plain(output, error))
+            .InvokeAsync(["sweep", "run", path, "--results", Path.Combine(root, "results"), "--slots", "2"], CancellationToken.None);
+
+        Assert.True(code == ExitCodes.Success, $"exit {code}\n{output}\n{error}");
+        var rows = CsvReader.ReadFile(Path.Combine(root, "results", "asha", ResultsWriter.RunsFile));
+        var header = rows[0];
+        var runs = rows.Skip(1).Select(r => header.Zip(r).ToDictionary(p => p.First, p => p.Second)).ToList();
+        Assert.Equal(12, runs.Count);
+        // The rule on the same (known) curves, one trial at a time: which rung each trial reaches.
+        var sweep = SweepFileParser.Parse(Sweep, "asha.yaml");
+        var expected = ReplayedImages(sweep);
+        foreach (var run in runs)
+        {
+            long images = expected[run["lr"]];
+            Assert.Equal(images.ToString(), run["imagesSeen"]);
+            Assert.Equal(images == 100 ? "completed" : "stopped", run["state"]);
+        }
+        Assert.Contains(runs, r => r["state"] == "stopped");
+        long spent = expected.Values.Sum() * 2;
+        Assert.Contains($"{spent:N0} training images spent of 1,200", output.ToString());
+        var report = File.ReadAllText(Path.Combine(root, "results", "asha", SearchReportWriter.ReportFile));
+        Assert.Contains("## Early stopping", report);
+        Assert.Contains($"| {spent} | 1200 |", report);
+    }
+
+    /// <summary>Training images each configuration (by its lr) ends at under ASHA, replayed as the sweep grain
+    /// runs it with one trial at a time.</summary>
+    static Dictionary<string, long> ReplayedImages(SweepFile sweep)
+    {
+        var trials = sweep.Runs.GroupBy(r => RunParameters.ToList(r.Config).First(kv => kv.Key == "lr").Value).ToList();
+        var rungs = EarlyStopper.RungImages(EarlyStopRule.Asha, 25, 2, 100);
+        var stopper = new EarlyStopper(EarlyStopRule.Asha, 2);
+        var reached = new Dictionary<string, long>();
+        int next = 0;
+        while (true)
+        {
+            (string Lr, int Rung) job;
+            if (stopper.NextPromotion(rungs.Count) is { } promotion) job = (promotion.Configuration, promotion.FromRung + 1);
+            else if (next < trials.Count) job = (trials[next++].Key, 1);
+            else break;
+            var replicates = trials.First(t => t.Key == job.Lr);
+            stopper.Record(job.Lr, job.Rung, replicates.Average(r => SimulatedObjective.LossAt(r.Config, rungs[job.Rung - 1])));
+            reached[job.Lr] = rungs[job.Rung - 1];
+        }
+        return reached;
+    }
+}
