@@ -58,27 +58,14 @@ public static class Simulation
                 checkpoints!.Save(Checkpoint(config, key, tick, (before + clock.Elapsed).TotalSeconds));
         }
 
-        double seconds = (before + clock.Elapsed).TotalSeconds;
-        double loss = SimulatedObjective.LossAt(config, totalImages);
-        return new RunResult
-        {
-            TestLoss = new Dictionary<string, double> { [Evaluations.Simulate] = loss },
-            FinalTrainLoss = loss,
-            ImagesSeen = totalImages,
-            TestImages = config.TestSize,
-            TrainAmd = AmdStatistics.None,
-            TestAmd = AmdStatistics.None,
-            TrainSeconds = seconds,
-            TestSeconds = 0,
-            Curve = [new CurvePoint(totalImages, seconds, loss)],
-            EvalCurve = EvalCurve(config, totalImages, seconds),
-            DataProvenance = "simulated",
-            Device = "none",
-        };
+        return Result(config, totalImages, (before + clock.Elapsed).TotalSeconds, stoppedEarly: false);
     }
 
     /// <summary>The result of a run stopped at a rung: the losses and curves at <paramref name="images"/>.</summary>
-    static RunResult Stopped(RunConfig config, long images, double seconds)
+    static RunResult Stopped(RunConfig config, long images, double seconds) => Result(config, images, seconds, stoppedEarly: true);
+
+    /// <summary>The result after <paramref name="images"/> training images: at the end of the run, or at a rung.</summary>
+    static RunResult Result(RunConfig config, long images, double seconds, bool stoppedEarly)
     {
         double loss = SimulatedObjective.LossAt(config, images);
         return new RunResult
@@ -95,7 +82,7 @@ public static class Simulation
             EvalCurve = EvalCurve(config, images, seconds),
             DataProvenance = "simulated",
             Device = "none",
-            StoppedEarly = true,
+            StoppedEarly = stoppedEarly,
         };
     }
 
