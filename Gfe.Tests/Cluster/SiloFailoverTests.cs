@@ -41,22 +41,7 @@ public sealed partial class SiloFailoverTests(RedisServer redis, ITestOutputHelp
     [RedisFact]
     public async Task Runs_of_a_killed_silo_resume_elsewhere_from_their_checkpoints_and_every_run_finishes_once()
     {
-        Assert.True(SiloProcess.FindSiloAssembly() is not null, $"gfe-silo.dll is not built beside {AppContext.BaseDirectory}");
-        await redis.FlushAsync();
-        for (int i = 1; i <= 3; i++)
-            silos.Add(SiloProcess.Start($"silo-{i}", redis, root,
-                "--Slots", "2", "--DataDirectory", Path.Combine(root, "data"),
-                "--CheckpointDirectory", Checkpoints, "--CheckpointEvery", "1"));
-        // The limits only keep a broken build from hanging the suite; on 2 busy cores a silo starts in ~5-15 s.
-        await Task.WhenAll(silos.Select(s => s.WaitUntilReady(TimeSpan.FromSeconds(90))));
-
-        var sweepFile = Path.Combine(root, "failover.yaml");
-        File.WriteAllText(sweepFile, Sweep);
-        var results = Path.Combine(root, "results");
-        var console = new StringWriter();
-        var gfe = Task.Run(() => new GfeCommandLine(Terminal.Plain(console, console)).InvokeAsync(
-            ["sweep", "run", sweepFile, "--cluster", $"redis://:{RedisServer.Password}@{redis.Endpoint}", "--results", results, "--quiet"],
-            CancellationToken.None));
+        var (sweepFile, results, console, gfe) = await StartSweepOnThreeSilos("failover.yaml", Sweep);
 
         // The victim: the first silo to train something, killed once one of its runs has saved a checkpoint.
         var (victim, inFlight) = await FirstSiloWithCheckpointedRun(TimeSpan.FromSeconds(90));
@@ -141,21 +126,7 @@ public sealed partial class SiloFailoverTests(RedisServer redis, ITestOutputHelp
     [RedisFact]
     public async Task A_search_sweep_with_early_stopping_survives_a_killed_silo_and_ends_every_run_at_a_rung()
     {
-        Assert.True(SiloProcess.FindSiloAssembly() is not null, $"gfe-silo.dll is not built beside {AppContext.BaseDirectory}");
-        await redis.FlushAsync();
-        for (int i = 1; i <= 3; i++)
-            silos.Add(SiloProcess.Start($"silo-{i}", redis, root,
-                "--Slots", "2", "--DataDirectory", Path.Combine(root, "data"),
-                "--CheckpointDirectory", Checkpoints, "--CheckpointEvery", "1"));
-        await Task.WhenAll(silos.Select(s => s.WaitUntilReady(TimeSpan.FromSeconds(90))));
-
-        var sweepFile = Path.Combine(root, "failover-search.yaml");
-        File.WriteAllText(sweepFile, SearchSweep);
-        var results = Path.Combine(root, "results");
-        var console = new StringWriter();
-        var gfe = Task.Run(() => new GfeCommandLine(Terminal.Plain(console, console)).InvokeAsync(
-            ["sweep", "run", sweepFile, "--cluster", $"redis://:{RedisServer.Password}@{redis.Endpoint}", "--results", results, "--quiet"],
-            CancellationToken.None));
+        var (sweepFile, results, console, gfe) = await StartSweepOnThreeSilos("failover-search.yaml", SearchSweep);
 
         // The victim: the first silo training a run that has a checkpoint (a stopped run keeps its checkpoint, so the
         // run must be in flight: more starts than ends, completed or stopped, in the silo's log).
@@ -233,6 +204,29 @@ public sealed partial class SiloFailoverTests(RedisServer redis, ITestOutputHelp
             await Task.Delay(50);
         }
         throw new TimeoutException("no silo saved a checkpoint:\n" + string.Join("\n", silos.SelectMany(s => s.Lines)));
+    }
+
+    /// <summary>Redis emptied, three silo processes (2 slots, checkpoints every batch in one shared folder) ready, and
+    /// `gfe sweep run` of <paramref name="text"/> against them under way.</summary>
+    async Task<(string SweepFile, string Results, StringWriter Console, Task<int> Gfe)> StartSweepOnThreeSilos(string name, string text)
+    {
+        Assert.True(SiloProcess.FindSiloAssembly() is not null, $"gfe-silo.dll is not built beside {AppContext.BaseDirectory}");
+        await redis.FlushAsync();
+        for (int i = 1; i <= 3; i++)
+            silos.Add(SiloProcess.Start($"silo-{i}", redis, root,
+                "--Slots", "2", "--DataDirectory", Path.Combine(root, "data"),
+                "--CheckpointDirectory", Checkpoints, "--CheckpointEvery", "1"));
+        // The limits only keep a broken build from hanging the suite; on 2 busy cores a silo starts in ~5-15 s.
+        await Task.WhenAll(silos.Select(s => s.WaitUntilReady(TimeSpan.FromSeconds(90))));
+
+        var sweepFile = Path.Combine(root, name);
+        File.WriteAllText(sweepFile, text);
+        var results = Path.Combine(root, "results");
+        var console = new StringWriter();
+        var gfe = Task.Run(() => new GfeCommandLine(Terminal.Plain(console, console)).InvokeAsync(
+            ["sweep", "run", sweepFile, "--cluster", $"redis://:{RedisServer.Password}@{redis.Endpoint}", "--results", results, "--quiet"],
+            CancellationToken.None));
+        return (sweepFile, results, console, gfe);
     }
 
     static IEnumerable<string> Keys(IEnumerable<string> lines, Regex line) =>
