@@ -378,8 +378,9 @@ public sealed class RunGrain(
             var engineConfig = checkpoints.Apply(config);
             var store = checkpoints.ForRun(Key);
             var stopAt = Run.Spec!.StopAtImages;
+            var declaration = Run.Spec.DatasetDeclaration;
             var work = Task.Factory.StartNew(
-                () => Execute(engineConfig, datasets, store, progress, stopAt, token, Key, config, checkpoints.ModelsDirectory),
+                () => Execute(engineConfig, datasets, declaration, store, progress, stopAt, token, Key, config, checkpoints.ModelsDirectory),
                 CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
             var sinceSave = Stopwatch.StartNew();
@@ -489,15 +490,22 @@ public sealed class RunGrain(
 
     /// <summary>The training itself, on its dedicated thread: loads the data and runs the engine. Static, so that
     /// it cannot reach grain state.</summary>
-    static RunResult Execute(RunConfig config, DatasetStore datasets, ICheckpointStore checkpoints, LatestProgress progress, long? stopAtImages,
-        CancellationToken cancel, string key, RunConfig submitted, string modelsDirectory)
+    static RunResult Execute(RunConfig config, DatasetStore datasets, string? declaration, ICheckpointStore checkpoints, LatestProgress progress,
+        long? stopAtImages, CancellationToken cancel, string key, RunConfig submitted, string modelsDirectory)
     {
         DatasetSplits? data = null;
         if (config.Method != RunMethod.Simulate)
         {
             progress.Report(new RunProgress("data", 0, 0, null));
-            datasets.Ensure(config.Dataset, cancel: cancel);
-            data = datasets.Load(config.Dataset);
+            if (declaration is not null)
+                // A dataset of the sweep file's own: its declaration came with the run, the files are at its paths.
+                data = DatasetStore.Load(Engine.Data.Files.DatasetDeclaration.Parse(declaration, $"the declaration of '{config.Dataset}' sent with run {key}",
+                    config.Dataset, Path.GetTempPath()));
+            else
+            {
+                datasets.Ensure(config.Dataset, cancel: cancel);
+                data = datasets.Load(config.Dataset);
+            }
         }
         var result = RunExecutor.Execute(config, data, progress, cancel, checkpoints, stopAtImages);
         // The trained model is kept beside the checkpoints (shared by a cluster's silos), in a folder named by the run

@@ -95,24 +95,24 @@ public static class DataCommand
             var datasetName = parse.GetValue(name)!;
             var directory = Path.GetFullPath(parse.GetValue(dataDir)!);
             if (DatasetDeclaration.NameProblem(datasetName) is { } problem)
-                return Fail(terminal, problem, ExitCodes.InvalidInput);
+                throw GfeException.InvalidInput(problem);
             if ((parse.GetValue(test) is null) == (parse.GetValue(fraction) is null))
-                return Fail(terminal, "give either --test FILE or --test-fraction F", ExitCodes.InvalidInput);
+                throw GfeException.InvalidInput("give either --test FILE or --test-fraction F");
             if (parse.GetValue(fraction) is { } f && !(f > 0 && f < 1))
-                return Fail(terminal, $"--test-fraction must lie between 0 and 1 (exclusive), not {f.ToString(CultureInfo.InvariantCulture)}", ExitCodes.InvalidInput);
+                throw GfeException.InvalidInput($"--test-fraction must lie between 0 and 1 (exclusive), not {f.ToString(CultureInfo.InvariantCulture)}");
             var path = DatasetDeclaration.PathIn(directory, datasetName);
             if (File.Exists(path) && !parse.GetValue(force))
-                return Fail(terminal, $"dataset '{datasetName}' is already declared in {path}; use --force to replace it", ExitCodes.InvalidInput);
+                throw GfeException.InvalidInput($"dataset '{datasetName}' is already declared in {path}; use --force to replace it");
             string? Absolute(string? reference) =>
                 reference is null ? null : DataFileReference.Parse(reference, Environment.CurrentDirectory).ToString();
-            try
+            return GfeException.FromData(() =>
             {
                 var declaration = new DatasetDeclaration(datasetName, parse.GetValue(description)!, Absolute(parse.GetValue(train))!,
                     Absolute(parse.GetValue(test)), parse.GetValue(fraction), parse.GetValue(seed), Absolute(parse.GetValue(labels)),
                     Absolute(parse.GetValue(testLabels)), Normalization.ParseMode(parse.GetValue(normalize)!)!.Value,
                     parse.GetValue(loss)!, [], Path.GetDirectoryName(path)!);
                 if (declaration.TestLabels is not null && declaration.Test is null)
-                    return Fail(terminal, "--test-labels needs --test; with --test-fraction the --labels file is cut like the data", ExitCodes.InvalidInput);
+                    throw GfeException.InvalidInput("--test-labels needs --test; with --test-fraction the --labels file is cut like the data");
                 var recorded = DeclaredDataset.Record(declaration);
                 var splits = DeclaredDataset.Load(recorded);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -123,15 +123,7 @@ public static class DataCommand
                 terminal.Output.WriteLine($"  {splits.Provenance}");
                 terminal.Output.WriteLine($"  written to {path}");
                 return ExitCodes.Success;
-            }
-            catch (DataInputException e)
-            {
-                return Fail(terminal, e.Message, ExitCodes.InvalidInput);
-            }
-            catch (DataException e)
-            {
-                return Fail(terminal, e.Message, ExitCodes.Unavailable);
-            }
+            });
         });
         return command;
     }
@@ -210,11 +202,11 @@ public static class DataCommand
         {
             var datasetName = parse.GetValue(name)!;
             var directory = Path.GetFullPath(parse.GetValue(dataDir)!);
-            if (DatasetDeclaration.NameProblem(datasetName) is { } problem) return Task.FromResult(Fail(terminal, problem, ExitCodes.InvalidInput));
+            if (DatasetDeclaration.NameProblem(datasetName) is { } problem) throw GfeException.InvalidInput(problem);
             var folder = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(directory, datasetName + "-files"));
             var settings = new Gfe.Engine.Data.Synthetic.IsingSettings(parse.GetValue(lattice), parse.GetValue(tMin), parse.GetValue(tMax),
                 parse.GetValue(temperatures), parse.GetValue(per), parse.GetValue(equilibrate), parse.GetValue(between), (ulong)parse.GetValue(seed));
-            try
+            return Task.FromResult(GfeException.FromData(() =>
             {
                 var checks = Gfe.Engine.Data.Synthetic.IsingDataset.Write(folder, settings, cancel: cancel);
                 terminal.Output.WriteLine($"{settings.Temperatures * settings.PerTemperature} configurations of {settings.Lattice}x{settings.Lattice} in {folder}");
@@ -231,21 +223,11 @@ public static class DataCommand
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 File.WriteAllText(path, declaration.ToYaml());
                 terminal.Output.WriteLine($"declared {datasetName} in {path}");
-                return Task.FromResult(ExitCodes.Success);
-            }
-            catch (DataInputException e)
-            {
-                return Task.FromResult(Fail(terminal, e.Message, ExitCodes.InvalidInput));
-            }
+                return ExitCodes.Success;
+            }));
         });
         return command;
     }
 
     static string Count(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
-
-    static int Fail(Terminal terminal, string message, int code)
-    {
-        terminal.Error.WriteLine($"error: {message}");
-        return code;
-    }
 }

@@ -47,26 +47,11 @@ public static class EncodeCommand
             """);
         foreach (var option in new Option[] { model, data, output, reconstructions, losses, amd, mode, batch, dataDir })
             command.Options.Add(option);
-        command.SetAction((parse, cancel) => Task.Run(() =>
-        {
-            try
-            {
-                return Encode(terminal, parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(output)!,
-                    parse.GetValue(reconstructions), parse.GetValue(losses), parse.GetValue(amd),
-                    parse.GetValue(mode) switch { "batch" => AmdMode.Batch, "per-sample" => AmdMode.PerSample, _ => null },
-                    parse.GetValue(batch), parse.GetValue(dataDir)!, cancel);
-            }
-            catch (DataInputException e)
-            {
-                terminal.Error.WriteLine($"error: {e.Message}");
-                return ExitCodes.InvalidInput;
-            }
-            catch (Exception e) when (e is DataException or IOException or UnauthorizedAccessException)
-            {
-                terminal.Error.WriteLine($"error: {e.Message}");
-                return ExitCodes.Unavailable;
-            }
-        }, cancel));
+        command.SetAction((parse, cancel) => Task.Run(() => GfeException.FromData(() =>
+            Encode(terminal, parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(output)!,
+                parse.GetValue(reconstructions), parse.GetValue(losses), parse.GetValue(amd),
+                parse.GetValue(mode) switch { "batch" => AmdMode.Batch, "per-sample" => AmdMode.PerSample, _ => null },
+                parse.GetValue(batch), parse.GetValue(dataDir)!, cancel)), cancel));
         return command;
     }
 

@@ -14,4 +14,23 @@ public class GfeException(int exitCode, string message, Exception? inner = null)
 
     /// <summary>The data or the cluster could not be reached.</summary>
     public static GfeException Unavailable(string message, Exception? inner = null) => new(ExitCodes.Unavailable, message, inner);
+
+    /// <summary>Runs a step that reads or writes the user's data files, with the data layer's failures as exit codes:
+    /// unusable data (<see cref="Engine.Data.Files.DataInputException"/>) is invalid input; a missing or unreadable
+    /// file (<see cref="Engine.Data.DataException"/>, an I/O error) is data unavailable.</summary>
+    public static T FromData<T>(Func<T> step)
+    {
+        try
+        {
+            return step();
+        }
+        catch (Engine.Data.Files.DataInputException e)
+        {
+            throw new GfeException(ExitCodes.InvalidInput, e.Message, e);
+        }
+        catch (Exception e) when (e is Engine.Data.DataException or IOException or UnauthorizedAccessException)
+        {
+            throw Unavailable(e.Message, e);
+        }
+    }
 }

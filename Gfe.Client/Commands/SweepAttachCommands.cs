@@ -37,11 +37,13 @@ public static class SweepAttachCommands
         Command command, Terminal terminal)
     {
         var (file, cluster, timeout) = (SweepFileArgument(), ClusterOption(), ClusterArguments.ConnectTimeout());
+        var dataDir = SweepCommand.DataDirOption("Where the datasets declared by 'gfe data add' are found, as for 'gfe sweep run' (the sweep file may name them).");
         command.Arguments.Add(file);
         command.Options.Add(cluster);
         command.Options.Add(timeout);
-        return (parse, resultsRoot, cancel, action) => AttachAsync(parse.GetValue(file)!, parse.GetValue(cluster), parse.GetValue(timeout),
-            resultsRoot, terminal, cancel, action);
+        command.Options.Add(dataDir);
+        return (parse, resultsRoot, cancel, action) => AttachAsync(parse.GetValue(file)!, parse.GetValue(dataDir)!, parse.GetValue(cluster),
+            parse.GetValue(timeout), resultsRoot, terminal, cancel, action);
     }
 
     static Option<string> ResultsOption() => new("--results")
@@ -138,10 +140,10 @@ public static class SweepAttachCommands
     /// <summary>Loads the sweep file, connects to the cluster and runs <paramref name="action"/> with the results
     /// folder (when <paramref name="resultsRoot"/> is given) or null. Problems are thrown as <see cref="GfeException"/>.</summary>
     static async Task<int> AttachAsync(
-        string sweepFile, string? cluster, double timeoutSeconds, string? resultsRoot, Terminal terminal, CancellationToken cancel,
+        string sweepFile, string dataDirectory, string? cluster, double timeoutSeconds, string? resultsRoot, Terminal terminal, CancellationToken cancel,
         Func<SweepFile, SweepAttachment, string?, Task<int>> action)
     {
-        var sweep = SweepFileParser.Load(sweepFile);
+        var sweep = SweepFileParser.Load(sweepFile, dataDirectory);
         var address = ClusterArguments.Resolve(cluster) ?? throw GfeException.InvalidInput(
             $"--cluster (or ${ClusterConnection.EnvironmentVariable}) is required: only a cluster keeps runs after their gfe process ends");
 

@@ -23,6 +23,15 @@ public static class SweepCommand
     /// <summary>Far more runs at once than any machine has cores; beyond it a typo is likelier than a wish.</summary>
     const int MaxLocalSlots = 4096;
 
+    /// <summary>--data-dir, for every command that reads a sweep file: a sweep may name datasets declared in the data
+    /// directory (docs/data.md), so each of them looks there as <c>gfe sweep run</c> does.</summary>
+    internal static Option<string> DataDirOption(string purpose) => new("--data-dir")
+    {
+        Description = $"{purpose} Default: ${DataPaths.EnvironmentVariable}, else ~/.local/share/gfe/data.",
+        HelpName = "DIR",
+        DefaultValueFactory = _ => DataPaths.DefaultDirectory,
+    };
+
     static Argument<string> SweepFileArgument() => new("file")
     {
         Description = "The sweep file (YAML): a name, a grid of settings and/or a list of runs. See docs/sweep-files.md and 'gfe sweep list-settings'.",
@@ -37,12 +46,7 @@ public static class SweepCommand
             HelpName = "DIR",
             DefaultValueFactory = _ => "results",
         };
-        var dataDir = new Option<string>("--data-dir")
-        {
-            Description = $"Where datasets live (local mode); missing ones are fetched before the runs start. Default: ${DataPaths.EnvironmentVariable}, else ~/.local/share/gfe/data.",
-            HelpName = "DIR",
-            DefaultValueFactory = _ => DataPaths.DefaultDirectory,
-        };
+        var dataDir = DataDirOption("Where datasets live (local mode); missing ones are fetched before the runs start, and datasets declared there can be named.");
         var slots = NumberOptions.OptionalWhole("--slots",
             "Local mode: how many runs train at the same time in this process (default: the runner's choice, one per core). Each run uses one core.",
             1, MaxLocalSlots);
@@ -90,14 +94,16 @@ public static class SweepCommand
             Every problem is listed as file:line:column: key: message.
             {ExitCodes.Help}
             """);
+        var dataDir = DataDirOption("Where the datasets declared by 'gfe data add' are found, as for 'gfe sweep run'.");
         command.Arguments.Add(file);
-        command.SetAction(parse => Validate(parse.GetValue(file)!, terminal));
+        command.Options.Add(dataDir);
+        command.SetAction(parse => Validate(parse.GetValue(file)!, parse.GetValue(dataDir)!, terminal));
         return command;
     }
 
-    static int Validate(string path, Terminal terminal)
+    static int Validate(string path, string dataDirectory, Terminal terminal)
     {
-        var sweep = SweepFileParser.Load(path);
+        var sweep = SweepFileParser.Load(path, dataDirectory);
         terminal.Output.WriteLine($"sweep {sweep.Name}: {sweep.Runs.Count} runs" + (sweep.Description.Length > 0 ? $" ({sweep.Description.Trim()})" : ""));
         foreach (var note in sweep.DuplicateNotes) terminal.Output.WriteLine($"note: {note}");
 

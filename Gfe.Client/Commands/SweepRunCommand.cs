@@ -49,6 +49,11 @@ public static class SweepRunCommand
                 terminal.Output.WriteLine("note: with earlyStop the cluster's sweep grain schedules the runs, and the budget is not applied");
         }
 
+        // The sweep file's own datasets travel with their runs (a silo anywhere loads them from the declaration), and
+        // in local mode are also declared in the data directory.
+        bool trains = sweep.Runs.Any(r => r.Config.Method != RunMethod.Simulate);
+        if (trains && sweep.Datasets.Count > 0)
+            sweep = GfeException.FromData(() => local ? SweepDatasets.Install(sweep, request.DataDirectory) : SweepDatasets.Prepare(sweep));
         if (local)
         {
             // Silos of a cluster fetch their own data; a local silo reads this machine's data directory.
@@ -59,18 +64,6 @@ public static class SweepRunCommand
                 .ToList();
             if (datasets.Count > 0)
             {
-                try
-                {
-                    SweepDatasets.Install(sweep, request.DataDirectory);
-                }
-                catch (DataInputException e)
-                {
-                    throw GfeException.InvalidInput(e.Message);
-                }
-                catch (DataException e)
-                {
-                    throw GfeException.Unavailable(e.Message, e);
-                }
                 await DatasetFetcher.EnsureAsync(datasets, request.DataDirectory, terminal, cancel);
                 var tooLarge = DatasetSizeCheck.Problems(sweep, new DatasetStore(request.DataDirectory));
                 if (tooLarge.Count > 0) throw GfeException.InvalidInput(string.Join(Environment.NewLine, tooLarge));

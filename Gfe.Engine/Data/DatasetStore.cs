@@ -115,15 +115,25 @@ public sealed class DatasetStore
 
     // Declared datasets are cached by their declaration's text and the size and time of each file they read, so a
     // changed declaration or file is read (and checked) again rather than served from the cache.
-    private DatasetSplits LoadDeclared(string name)
+    private DatasetSplits LoadDeclared(string name) =>
+        LoadDeclaration(Declaration(name), DeclarationPath(name) + "\n" + File.ReadAllText(DeclarationPath(name)));
+
+    /// <summary>
+    /// Loads a dataset from a declaration that came with a run rather than from this data directory: a sweep file's
+    /// <c>datasets:</c> section, which the client records (absolute paths, checksums) and ships in each run's spec so
+    /// that a silo on another machine needs no copy of it (docs/cluster.md). Its files must be at those paths here
+    /// (a shared file system); the checksums refuse files that differ. Cached like a declaration in the directory.
+    /// </summary>
+    public static DatasetSplits Load(DatasetDeclaration declaration) => LoadDeclaration(declaration, "shipped\n" + declaration.ToYaml());
+
+    private static DatasetSplits LoadDeclaration(DatasetDeclaration declaration, string source)
     {
-        var declaration = Declaration(name);
-        var stamp = string.Join("|", [File.ReadAllText(DeclarationPath(name)), .. declaration.References.Select(r =>
+        var stamp = string.Join("|", [source, .. declaration.References.Select(r =>
         {
             var file = new FileInfo(declaration.Resolve(r).Path);
             return file.Exists ? $"{file.FullName}:{file.Length}:{file.LastWriteTimeUtc.Ticks}" : r;
         })]);
-        var key = $"{DeclarationPath(name)}#{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(stamp)))}";
+        var key = $"declared#{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(stamp)))}";
         var lazy = Loaded.GetOrAdd(key, _ => new Lazy<(DatasetSplits, ImageSet)>(() => (DeclaredDataset.Load(declaration), new ImageSet([], []))));
         try
         {

@@ -7,13 +7,23 @@ public enum NormalizeMode { None, Minmax, Standard }
 /// <summary>
 /// A per-feature affine map x' = (x - Offset) / Scale, fitted on the training split only and applied unchanged to the
 /// test split and to any data encoded later with the trained model, so that no test statistics leak into training. A
-/// feature that is constant over the training split keeps scale 1. Saved with every trained model
+/// feature that is (nearly) constant over the training split keeps scale 1, so it is only shifted
+/// (<see cref="FlatTolerance"/>). Saved with every trained model
 /// (<see cref="Offset"/>, <see cref="Scale"/>) so reconstructions and encodings can be reported in the data's own
 /// units (<see cref="Invert"/>).
 /// </summary>
 public sealed record Normalization(NormalizeMode Mode, float[] Offset, float[] Scale)
 {
     public static Normalization None { get; } = new(NormalizeMode.None, [], []);
+
+    /// <summary>
+    /// A feature whose training spread (standard deviation for standard, max - min for minmax) is at most this times
+    /// max(1, |its offset|) counts as constant and keeps scale 1: it is centred (or shifted to 0) but not divided.
+    /// Dividing by a spread that is float32 round-off (a detector channel that never fires, a border pixel that is
+    /// always 0.5 give or take 1e-7) would blow that noise up to values of order 1 in training, and test values that
+    /// differ by a little into values of order 10^6. Relative to the offset, because round-off grows with it.
+    /// </summary>
+    public const double FlatTolerance = 1e-6;
 
     /// <summary>Fits <paramref name="mode"/> on <paramref name="train"/> (N x <paramref name="features"/> values), in
     /// double precision.</summary>
@@ -52,7 +62,7 @@ public sealed record Normalization(NormalizeMode Mode, float[] Offset, float[] S
                 b = Math.Sqrt(sumSq / n);
             }
             offset[f] = (float)a;
-            scale[f] = b > 0 && double.IsFinite(b) ? (float)b : 1f;
+            scale[f] = b > FlatTolerance * Math.Max(1, Math.Abs(a)) && double.IsFinite(b) ? (float)b : 1f;
         }
         return new Normalization(mode, offset, scale);
     }

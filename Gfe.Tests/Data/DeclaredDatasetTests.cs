@@ -56,6 +56,44 @@ public sealed class DeclaredDatasetTests : IDisposable
     }
 
     [Fact]
+    public void NormalizeStandard_NearConstantFeatures_AreCentredOnly_NotBlownUp()
+    {
+        // Feature 0 varies; feature 1 is 1000 plus float32 round-off; feature 2 is 0.5 give or take 1e-7 (a border
+        // pixel); feature 3 is exactly constant. Dividing features 1 and 2 by their spread would turn a test value
+        // 0.01 off into about 10^4 - 10^6.
+        float[] train =
+        [
+            0f, 1000f, 0.5f, 7f,
+            1f, 1000.0001f, 0.5000001f, 7f,
+            2f, 999.9999f, 0.4999999f, 7f,
+            3f, 1000f, 0.5f, 7f,
+        ];
+        NpyFile.Write(Path.Combine(temp.Path, "flat.npy"), train, [4, 4]);
+        NpyFile.Write(Path.Combine(temp.Path, "flat-test.npy"), [1.5f, 1000.01f, 0.51f, 7.01f], [1, 4]);
+        Declare("flat", "train: ../flat.npy\ntest: ../flat-test.npy\nnormalize: standard\nloss: mse\n");
+
+        var data = Store.Load("flat");
+
+        Assert.Equal(MathF.Sqrt(1.25f), data.Normalization.Scale[0], 5);
+        Assert.Equal([1f, 1f, 1f], data.Normalization.Scale[1..]);
+        Assert.Equal(1000f, data.Normalization.Offset[1], 3);
+        Assert.Equal(0.5f, data.Normalization.Offset[2], 6);
+        Assert.Equal(7f, data.Normalization.Offset[3]);
+        // Centred only: the test values keep their offsets from the training mean, in the data's units.
+        Assert.Equal([0f, 0.01f, 0.01f, 0.01f], data.Test.Pixels, (a, b) => Math.Abs(a - b) < 2e-4);
+        Assert.All(data.Train.Pixels, v => Assert.True(Math.Abs(v) < 1.5, $"train value {v} was blown up"));
+        Assert.Equal(data.Test.Pixels.Length, data.Normalization.Invert(data.Test.Pixels).Length);
+        Assert.Equal(1000.01f, data.Normalization.Invert(data.Test.Pixels)[1], 2);
+
+        // A small but real spread is still scaled: 1e-3 around 0.5 is far above the tolerance.
+        var kept = Normalization.Fit(NormalizeMode.Standard, [0.499f, 0.501f], 1);
+        Assert.Equal(0.001f, kept.Scale[0], 6);
+        // minmax: a range that is round-off is not stretched to [0,1] either.
+        var flatRange = Normalization.Fit(NormalizeMode.Minmax, [1000f, 1000.0001f, 999.9999f], 1);
+        Assert.Equal(1f, flatRange.Scale[0]);
+    }
+
+    [Fact]
     public void Minmax_MapsTrainTo01_PerFeature()
     {
         WriteNpy("a.npy", 4, 2);

@@ -64,19 +64,26 @@ public sealed partial record DatasetDeclaration(
         {
             throw new DataException($"{path}: cannot read the dataset declaration: {e.Message}", e);
         }
+        return Parse(text, path, Path.GetFileNameWithoutExtension(path), Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    /// <summary>Reads and checks a declaration's text (<see cref="ToYaml"/>'s, or a file's); <paramref name="where"/>
+    /// prefixes messages.</summary>
+    public static DatasetDeclaration Parse(string text, string where, string defaultName, string baseDirectory)
+    {
         YamlMappingNode root;
         try
         {
             var stream = new YamlStream();
             stream.Load(new StringReader(text));
             root = stream.Documents.FirstOrDefault()?.RootNode as YamlMappingNode
-                ?? throw new DataInputException($"{path}: a dataset declaration is a map of name, train, ...");
+                ?? throw new DataInputException($"{where}: a dataset declaration is a map of name, train, ...");
         }
         catch (YamlException e)
         {
-            throw new DataInputException($"{path}:{e.Start.Line}:{e.Start.Column}: not valid YAML: {e.Message}", e);
+            throw new DataInputException($"{where}:{e.Start.Line}:{e.Start.Column}: not valid YAML: {e.Message}", e);
         }
-        return FromYaml(root, path, Path.GetFileNameWithoutExtension(path), Path.GetDirectoryName(Path.GetFullPath(path))!);
+        return FromYaml(root, where, defaultName, baseDirectory);
     }
 
     /// <summary>A declaration from a YAML map (a file's root, or an entry of a sweep file's <c>datasets:</c>);
