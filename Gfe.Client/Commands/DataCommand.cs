@@ -69,6 +69,11 @@ public static class DataCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the --test-fraction cut.", DefaultValueFactory = _ => 0 };
         var labels = new Option<string?>("--labels") { Description = "Per-sample labels of the training file ([N] or [N, k]), kept for plots and analysis.", HelpName = "FILE" };
         var testLabels = new Option<string?>("--test-labels") { Description = "Per-sample labels of the --test file.", HelpName = "FILE" };
+        var labelNames = new Option<string?>("--label-names")
+        {
+            Description = "Names of the label columns, comma-separated (e.g. temperature,magnetisation), for the report's figures and tables.",
+            HelpName = "NAMES",
+        };
         var normalize = new Option<string>("--normalize")
         {
             Description = "none, minmax (each feature to [0,1]) or standard (mean 0, std 1), fitted on the training split only.",
@@ -88,7 +93,7 @@ public static class DataCommand
             """);
         command.Arguments.Add(name);
         command.Arguments.Add(train);
-        foreach (var option in new Option[] { test, fraction, seed, labels, testLabels, normalize, loss, description, force, dataDir })
+        foreach (var option in new Option[] { test, fraction, seed, labels, testLabels, labelNames, normalize, loss, description, force, dataDir })
             command.Options.Add(option);
         command.SetAction(parse =>
         {
@@ -110,7 +115,12 @@ public static class DataCommand
                 var declaration = new DatasetDeclaration(datasetName, parse.GetValue(description)!, Absolute(parse.GetValue(train))!,
                     Absolute(parse.GetValue(test)), parse.GetValue(fraction), parse.GetValue(seed), Absolute(parse.GetValue(labels)),
                     Absolute(parse.GetValue(testLabels)), Normalization.ParseMode(parse.GetValue(normalize)!)!.Value,
-                    parse.GetValue(loss)!, [], Path.GetDirectoryName(path)!);
+                    parse.GetValue(loss)!, [], Path.GetDirectoryName(path)!)
+                {
+                    LabelNames = parse.GetValue(labelNames) is { } names ? [.. names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)] : [],
+                };
+                if (declaration.LabelNames.Count > 0 && declaration.Labels is null)
+                    throw GfeException.InvalidInput("--label-names names the columns of --labels; give --labels too");
                 if (declaration.TestLabels is not null && declaration.Test is null)
                     throw GfeException.InvalidInput("--test-labels needs --test; with --test-fraction the --labels file is cut like the data");
                 var recorded = DeclaredDataset.Record(declaration);
@@ -217,7 +227,7 @@ public static class DataCommand
                     $"2-D Ising model {settings.Lattice}x{settings.Lattice}, T {settings.MinTemperature}-{settings.MaxTemperature}, Wolff; labels: temperature, magnetisation",
                     Path.Combine(folder, Gfe.Engine.Data.Synthetic.IsingDataset.SpinsFile), null, parse.GetValue(fraction), parse.GetValue(seed),
                     Path.Combine(folder, Gfe.Engine.Data.Synthetic.IsingDataset.LabelsFile), null, NormalizeMode.None, "bce", [],
-                    Path.Combine(directory, DatasetDeclaration.FolderName)));
+                    Path.Combine(directory, DatasetDeclaration.FolderName)) { LabelNames = ["temperature", "magnetisation"] });
                 DeclaredDataset.Load(declaration);
                 var path = DatasetDeclaration.PathIn(directory, datasetName);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);

@@ -7,7 +7,7 @@ namespace Gfe.Client.Results;
 
 /// <summary>
 /// report.html: one self-contained page per results folder that opens offline in a browser: the result table
-/// (table.md) and the search report (report.md) as HTML tables, every figure of plots/ and reconstructions/ inline
+/// (table.md) and the search report (report.md) as HTML tables, every figure of plots/, reconstructions/ and latents/ inline
 /// (PNG as data: URLs), the sweep file as written, and the provenance from manifest.json. No script, style sheet,
 /// font or image is fetched from anywhere.
 /// </summary>
@@ -44,7 +44,7 @@ public static class HtmlReport
                 page.Append($"<section id=\"{Path.GetFileNameWithoutExtension(markdown)}\">\n{Markdig.Markdown.ToHtml(System.IO.File.ReadAllText(path), Markdown)}</section>\n");
         }
 
-        var figures = new[] { CurveFigures.Folder, ResultsWriter.ReconstructionsFolder }
+        var figures = new[] { CurveFigures.Folder, ResultsWriter.ReconstructionsFolder, ModelFolders.LatentsFolder }
             .Select(folder => Path.Combine(directory, folder))
             .Where(Directory.Exists)
             .SelectMany(folder => Directory.GetFiles(folder, "*.png").Order(StringComparer.Ordinal))

@@ -6,7 +6,11 @@ namespace Gfe.Client.Results;
 
 /// <summary>One run's latent codes against one label column: the correlation of the best linear fit of the label from
 /// the codes (the best single latent direction), for the label and for its absolute value.</summary>
-public sealed record LatentCorrelation(string Key, string Method, string TrainSize, string Seed, int Label, double R, double RAbs);
+public sealed record LatentCorrelation(string Key, string Method, string TrainSize, string Seed, int Label, double R, double RAbs, string LabelName = "")
+{
+    /// <summary>The label as tables show it: its name when the dataset names its label columns, else its column.</summary>
+    public string LabelText => LabelName.Length > 0 ? LabelName : Label.ToString(CultureInfo.InvariantCulture);
+}
 
 /// <summary>
 /// For runs that kept their test latents (<c>latents: true</c>) and whose dataset has labels: how well one direction
@@ -34,11 +38,12 @@ public static class LatentAnalysis
             var labels = NpyFile.Read(labelsPath);
             if (labels.Count != latents.Count || latents.Count < 3) continue;
             int columns = labels.FeatureCount;
+            var names = LabelNames(directory, run.Key, columns);
             for (int j = 0; j < columns; j++)
             {
                 var y = Enumerable.Range(0, labels.Count).Select(i => (double)labels.Values[i * columns + j]).ToArray();
                 rows.Add(new LatentCorrelation(run.Key, run.Setting("method"), run.Setting("trainSize"), run.Setting("seed"), j,
-                    FitCorrelation(latents, y), FitCorrelation(latents, y.Select(Math.Abs).ToArray())));
+                    FitCorrelation(latents, y), FitCorrelation(latents, y.Select(Math.Abs).ToArray()), names?[j] ?? ""));
             }
         }
         var csv = Path.Combine(directory, CsvFile);
@@ -52,28 +57,70 @@ public static class LatentAnalysis
         using (var writer = new StreamWriter(csv, false, new UTF8Encoding(false)))
         {
             var csvWriter = new CsvWriter(writer);
-            csvWriter.WriteRow(["key", "method", "trainSize", "seed", "label", "r", "rAbs"]);
+            csvWriter.WriteRow(["key", "method", "trainSize", "seed", "label", "r", "rAbs", "labelName"]);
             foreach (var row in rows)
                 csvWriter.WriteRow([row.Key, row.Method, row.TrainSize, row.Seed, row.Label.ToString(CultureInfo.InvariantCulture),
-                    CsvWriter.Number(row.R), CsvWriter.Number(row.RAbs)]);
+                    CsvWriter.Number(row.R), CsvWriter.Number(row.RAbs), row.LabelName]);
         }
         var text = new StringBuilder();
         text.AppendLine("# Latent codes against labels");
         text.AppendLine();
         text.AppendLine("Correlation of the best linear fit from the test latents (one direction in latent space) with each label column and with its absolute value; mean over seeds (n).");
         text.AppendLine();
+        text.Append(Table(rows));
+        File.WriteAllText(markdown, text.ToString());
+        return rows;
+    }
+
+    /// <summary>The table of latents.md and of the report's latent section: per method, train size and label column,
+    /// r and r with |label|, mean ± sample std over seeds, and n.</summary>
+    public static string Table(IReadOnlyList<LatentCorrelation> rows)
+    {
+        var text = new StringBuilder();
         text.AppendLine("| method | trainSize | label | r | r with abs(label) | n |");
         text.AppendLine("| --- | --- | --- | --- | --- | --- |");
         foreach (var group in rows.GroupBy(r => (r.Method, r.TrainSize, r.Label))
                      .OrderBy(g => g.Key.Method, StringComparer.Ordinal).ThenBy(g => int.TryParse(g.Key.TrainSize, out var n) ? n : 0).ThenBy(g => g.Key.Label))
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {group.Key.Method} | {group.Key.TrainSize} | {group.Key.Label} | {group.Average(r => r.R):F3} | {group.Average(r => r.RAbs):F3} | {group.Count()} |"));
-        File.WriteAllText(markdown, text.ToString());
-        return rows;
+                $"| {group.Key.Method} | {group.Key.TrainSize} | {group.First().LabelText} | {MeanStd(group.Select(r => r.R))} | {MeanStd(group.Select(r => r.RAbs))} | {group.Count()} |"));
+        return text.ToString();
+    }
+
+    /// <summary>The names of a run's label columns from its saved model's <c>model.json</c> (<c>labelNames</c>, the
+    /// dataset declaration's), or null when the model is not in the folder or names none, or not as many.</summary>
+    public static IReadOnlyList<string>? LabelNames(string directory, string key, int columns)
+    {
+        var sidecar = Path.Combine(directory, ModelFolders.FolderName, key, Engine.Artifacts.ModelArtifact.SidecarFile);
+        if (!File.Exists(sidecar)) return null;
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(sidecar));
+            if (!json.RootElement.TryGetProperty("labelNames", out var names) || names.ValueKind != System.Text.Json.JsonValueKind.Array) return null;
+            var list = names.EnumerateArray().Select(n => n.GetString() ?? "").ToList();
+            return list.Count == columns ? list : null;
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or IOException)
+        {
+            // Names only label the figures; a damaged sidecar costs them, not the report.
+            return null;
+        }
+    }
+
+    static string MeanStd(IEnumerable<double> values)
+    {
+        var list = values.ToList();
+        double mean = list.Average();
+        if (list.Count < 2) return mean.ToString("F3", CultureInfo.InvariantCulture);
+        double std = Math.Sqrt(list.Sum(v => (v - mean) * (v - mean)) / (list.Count - 1));
+        return string.Create(CultureInfo.InvariantCulture, $"{mean:F3} ± {std:F3}");
     }
 
     /// <summary>The Pearson correlation of the least-squares fit w·z + b with y.</summary>
-    public static double FitCorrelation(SampleArray latents, double[] y)
+    public static double FitCorrelation(SampleArray latents, double[] y) => Pearson(Fit(latents, y), y);
+
+    /// <summary>The least-squares fit w·z + b of y from the codes, per sample: each code's value along the best single
+    /// latent direction w, in the units of y.</summary>
+    public static double[] Fit(SampleArray latents, double[] y)
     {
         int m = latents.Count, d = latents.FeatureCount, p = d + 1;
         // Normal equations (XᵀX) w = Xᵀy with X = [z, 1], solved by Gaussian elimination with partial pivoting; a tiny
@@ -102,11 +149,10 @@ public static class LatentAnalysis
             }
         }
         var w = Enumerable.Range(0, p).Select(i => a[i, i] == 0 ? 0 : a[i, p] / a[i, i]).ToArray();
-        var fit = Enumerable.Range(0, m).Select(i => Enumerable.Range(0, d).Sum(k => w[k] * latents.Values[i * d + k]) + w[d]).ToArray();
-        return Pearson(fit, y);
+        return Enumerable.Range(0, m).Select(i => Enumerable.Range(0, d).Sum(k => w[k] * latents.Values[i * d + k]) + w[d]).ToArray();
     }
 
-    static double Pearson(double[] a, double[] b)
+    public static double Pearson(double[] a, double[] b)
     {
         double ma = a.Average(), mb = b.Average(), sab = 0, saa = 0, sbb = 0;
         for (int i = 0; i < a.Length; i++)

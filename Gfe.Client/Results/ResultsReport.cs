@@ -31,10 +31,13 @@ public static class ResultsReport
         var reconstructions = Path.Combine(directory, ResultsWriter.ReconstructionsFile);
         if (File.Exists(reconstructions))
             figures.AddRange(ReconstructionFigures.Write(Path.Combine(directory, ResultsWriter.ReconstructionsFolder), runs, ReconstructionsCsv.Read(reconstructions)));
-        LatentAnalysis.Write(directory, runs);
+        var latents = LatentAnalysis.Write(directory, runs);
+        var latentFigures = LatentFigures.Write(directory, runs);
+        figures.AddRange(latentFigures);
+        LatentFigures.AppendSection(Path.Combine(directory, SearchReportWriter.ReportFile), latents, latentFigures, Path.Combine(directory, ModelFolders.LatentsFolder));
         // Last: the page inlines every table and figure written above.
         HtmlReport.Write(directory, name);
-        return new WrittenReport(pivot, figures) { Analysis = analysis };
+        return new WrittenReport(pivot, figures) { Analysis = analysis, Latents = latents };
     }
 
     /// <summary>The sweep's name and description from manifest.json; the folder's name when there is none.</summary>

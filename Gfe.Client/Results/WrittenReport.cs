@@ -5,4 +5,8 @@ public sealed record WrittenReport(ResultPivot Pivot, IReadOnlyList<string> Figu
 {
     /// <summary>Best configurations, data efficiency and paired differences (report.md).</summary>
     public SearchAnalysis? Analysis { get; init; }
+
+    /// <summary>Per run and label column, the correlation of the best latent direction with the label (runs with
+    /// <c>latents: true</c> on labelled data; empty otherwise).</summary>
+    public IReadOnlyList<LatentCorrelation> Latents { get; init; } = [];
 }

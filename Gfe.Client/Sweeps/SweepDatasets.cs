@@ -30,7 +30,7 @@ public static class SweepDatasets
             if (File.Exists(path))
             {
                 var existing = DatasetDeclaration.Load(path);
-                if (existing with { Files = [], Description = "" } != placed with { Files = [], Description = "" })
+                if (existing with { Files = [], Description = "", LabelNames = [] } != placed with { Files = [], Description = "", LabelNames = [] })
                     throw new DataInputException(
                         $"{sweep.Path}: dataset '{declaration.Name}' is already declared differently in {path}; rename it in the sweep file, or remove that declaration.");
                 // The first declaration's checksums stay the reference: a file changed since is refused.

@@ -27,14 +27,20 @@ public sealed record ModelArtifact(
     public const string EncoderFile = "encoder.safetensors";
     public const string SidecarFile = "model.json";
 
+    /// <summary>Names of the dataset's label columns (the declaration's <c>labelNames</c>), kept for the report's
+    /// latent figures; empty when the dataset names none.</summary>
+    public IReadOnlyList<string> LabelNames { get; init; } = [];
+
     static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <summary>The artifact of a finished run; null when the run kept no model (a simulated run).</summary>
     public static ModelArtifact? Of(string runKey, RunConfig config, DatasetSplits? data, RunResult result) =>
         result.Model is null || data is null ? null : new(runKey,
             RunParameters.ToList(config).ToDictionary(kv => kv.Key, kv => kv.Value),
-            data.SampleShape, data.FeatureCount, data.Normalization, "bce", result.DataProvenance,
-            result.TestLoss, result.Model);
+            data.SampleShape, data.FeatureCount, data.Normalization, Text(config.Loss), result.DataProvenance,
+            result.TestLoss, result.Model) { LabelNames = data.LabelNames };
+
+    static string Text<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 
     /// <summary>Writes the folder <paramref name="directory"/> (created; files replaced atomically one by one).</summary>
     public void Save(string directory)
@@ -53,7 +59,7 @@ public sealed record ModelArtifact(
             ["latentDim"] = TrainedModel.Widths(Model.Decoder).FirstOrDefault(),
             ["decoderWidths"] = Ints(TrainedModel.Widths(Model.Decoder)),
             ["encoderWidths"] = Model.Encoder is null ? null : Ints(TrainedModel.Widths(Model.Encoder)),
-            ["activation"] = "elu",
+            ["activation"] = Settings.GetValueOrDefault("activation") ?? "elu",
             ["loss"] = Loss,
             ["output"] = Loss == "bce" ? "logits: apply a sigmoid for values in [0,1]" : "values",
             ["normalization"] = new JsonObject
@@ -64,6 +70,7 @@ public sealed record ModelArtifact(
                 ["rule"] = "x_model = (x - offset) / scale per feature; none: x_model = x",
             },
             ["dataProvenance"] = DataProvenance,
+            ["labelNames"] = LabelNames.Count == 0 ? null : new JsonArray([.. LabelNames.Select(n => (JsonNode?)JsonValue.Create(n))]),
             ["testLoss"] = new JsonObject(TestLoss.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))),
             ["settings"] = new JsonObject(Settings.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))),
         };
@@ -95,7 +102,10 @@ public sealed record ModelArtifact(
             json["loss"]!.GetValue<string>(),
             json["dataProvenance"]?.GetValue<string>() ?? "",
             json["testLoss"]!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<double>()),
-            new TrainedModel(decoder, encoder));
+            new TrainedModel(decoder, encoder))
+        {
+            LabelNames = json["labelNames"] is JsonArray names ? [.. names.Select(n => n!.GetValue<string>())] : [],
+        };
     }
 
     static JsonArray Ints(IEnumerable<int> values) => new(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());

@@ -22,6 +22,9 @@ public sealed record DatasetSplits(string Name, ImageSet Train, ImageSet Test, s
     /// beyond the byte labels of <see cref="Test"/>.</summary>
     public SampleArray? TestLabels { get; init; }
 
+    /// <summary>Names of the label columns of <see cref="TestLabels"/> from the declaration; empty when not named.</summary>
+    public IReadOnlyList<string> LabelNames { get; init; } = [];
+
     /// <summary>The loss a dataset's declaration names as its default (bce or mse); null for built-ins (bce).</summary>
     public string? DefaultLoss { get; init; }
 }

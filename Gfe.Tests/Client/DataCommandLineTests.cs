@@ -89,6 +89,11 @@ public sealed class DataCommandLineTests : IDisposable
         Assert.Single(error.Trim().Split('\n'));
         Assert.False(File.Exists(DatasetDeclaration.PathIn(data, "ising")));
 
+        // synth ising names its label columns in the declaration it writes.
+        (code, _, error) = Invoke("data", "synth", "ising", "--lattice", "4", "--temperatures", "2", "--per-temperature", "3", "--data-dir", data);
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.Equal(["temperature", "magnetisation"], DatasetDeclaration.Load(DatasetDeclaration.PathIn(data, "ising")).LabelNames);
+
         // gfe encode with a missing model folder: exit 3 through the same path.
         (code, _, error) = Invoke("encode", "--model", Path.Combine(directory, "no-model"), "--data", "mine", "--out", Path.Combine(directory, "z.npy"), "--data-dir", data);
         Assert.Equal(ExitCodes.Unavailable, code);

@@ -94,6 +94,25 @@ public sealed class DeclaredDatasetTests : IDisposable
     }
 
     [Fact]
+    public void LabelNames_NameTheLabelColumns_RoundTrip_AndMustMatchTheirCount()
+    {
+        WriteNpy("all.npy", 10, 2);
+        NpyFile.Write(Path.Combine(temp.Path, "two.npy"), Enumerable.Range(0, 20).Select(i => (float)i).ToArray(), [10, 2]);
+        var path = Declare("named", "train: ../all.npy\ntestFraction: 0.3\nlabels: ../two.npy\nlabelNames: [temperature, magnetisation]\nloss: mse\n");
+
+        Assert.Equal(["temperature", "magnetisation"], Store.Load("named").LabelNames);
+        var declaration = DatasetDeclaration.Load(path);
+        var again = DatasetDeclaration.Parse(declaration.ToYaml(), "again", "named", temp.Path);
+        Assert.Equal(declaration.LabelNames, again.LabelNames);
+
+        Declare("short", "train: ../all.npy\ntestFraction: 0.3\nlabels: ../two.npy\nlabelNames: [temperature]\nloss: mse\n");
+        var e = Assert.Throws<DataInputException>(() => Store.Load("short"));
+        Assert.Contains("labelNames gives 1 names for 2 label columns", e.Message);
+        Declare("nolabels", "train: ../all.npy\ntestFraction: 0.3\nlabelNames: [t]\n");
+        Assert.Contains("there is no 'labels' file", Assert.Throws<DataInputException>(() => Store.Load("nolabels")).Message);
+    }
+
+    [Fact]
     public void Minmax_MapsTrainTo01_PerFeature()
     {
         WriteNpy("a.npy", 4, 2);

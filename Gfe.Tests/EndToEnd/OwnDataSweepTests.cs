@@ -60,6 +60,7 @@ public sealed class OwnDataSweepTests : IDisposable
                 testFraction: 0.25
                 seed: 1
                 labels: phases.npy
+                labelNames: [phase]
             grid:
               method: [ae, gfe-amd]
               dataset: [curves]
@@ -91,6 +92,7 @@ public sealed class OwnDataSweepTests : IDisposable
             Assert.Equal([784], model.SampleShape);
             Assert.Equal([20, 150, 300, 600, 784], TrainedModel.Widths(model.Model.Decoder));
             Assert.Equal(row["method"] == "ae", model.Model.Encoder is not null);
+            Assert.Equal(["phase"], model.LabelNames);
             var loss = double.Parse(row["method"] == "ae" ? row["testLoss.AE"] : row["testLoss.GFE-amd"], CultureInfo.InvariantCulture);
             Assert.Equal(loss, model.TestLoss.Values.First(), 12);
 
@@ -112,6 +114,10 @@ public sealed class OwnDataSweepTests : IDisposable
             var reconstructions = NpyFile.Read(Path.Combine(root, "r.npy"));
             Assert.Equal([15, 784], reconstructions.Shape);
         }
+
+        // The report names the label: latents.md's table and the figure against it.
+        Assert.Contains("| gfe-amd | 16 | phase |", File.ReadAllText(Path.Combine(results, LatentAnalysis.MarkdownFile)));
+        Assert.True(File.Exists(Path.Combine(results, ModelFolders.LatentsFolder, runs.Rows[0]["key"] + ".label0.png")));
 
         // 1-D samples are drawn as curves (three panels side by side), not as 28x28 images, and stay out of Figure 3.
         foreach (var row in runs.Rows)
@@ -196,6 +202,10 @@ public sealed class OwnDataSweepTests : IDisposable
         {
             var model = ModelArtifact.Load(Path.Combine(results, ModelFolders.FolderName, row["key"]));
             Assert.Equal([4, 32, 120], TrainedModel.Widths(model.Model.Decoder));
+            Assert.Equal("mse", model.Loss);   // model.json says what the run trained, for a PyTorch user
+            var sidecar = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(results, ModelFolders.FolderName, row["key"], ModelArtifact.SidecarFile)));
+            Assert.Equal("tanh", sidecar.RootElement.GetProperty("activation").GetString());
+            Assert.Equal("values", sidecar.RootElement.GetProperty("output").GetString());
             var loss = double.Parse(row["method"] == "ae" ? row["testLoss.AE"] : row["testLoss.GFE-amd"], CultureInfo.InvariantCulture);
             Assert.True(double.IsFinite(loss) && loss > 0, $"{row["key"]}: test loss {loss}");
             Assert.Equal([12, 4], NpyFile.Read(Path.Combine(results, ModelFolders.LatentsFolder, row["key"] + ".npy")).Shape);

@@ -30,11 +30,16 @@ public sealed partial record DatasetDeclaration(
     IReadOnlyList<DeclaredFile> Files,
     string BaseDirectory)
 {
+    /// <summary>Optional names of the label columns (e.g. temperature, magnetisation), for the axes and tables of the
+    /// report; one per column of the labels file. Not part of the data: two declarations that differ only here
+    /// describe the same dataset.</summary>
+    public IReadOnlyList<string> LabelNames { get; init; } = [];
+
     /// <summary>The folder of declarations inside the data directory.</summary>
     public const string FolderName = "datasets";
 
     public static readonly string[] Keys =
-        ["name", "description", "train", "test", "testFraction", "seed", "labels", "testLabels", "normalize", "loss", "files"];
+        ["name", "description", "train", "test", "testFraction", "seed", "labels", "testLabels", "labelNames", "normalize", "loss", "files"];
 
     public static readonly string[] Losses = ["bce", "mse"];
 
@@ -131,6 +136,15 @@ public sealed partial record DatasetDeclaration(
         if (testLabels is not null && test is null)
             throw Bad("testLabels", "only with a separate 'test' file; with testFraction the labels file is cut like the data");
 
+        var labelNames = new List<string>();
+        if (values.TryGetValue("labelNames", out var namesNode))
+        {
+            if (namesNode is not YamlSequenceNode names || names.Children.Any(n => n is not YamlScalarNode { Value.Length: > 0 }))
+                throw Bad("labelNames", "expected a list of names, one per label column, e.g. [temperature, magnetisation]");
+            labelNames.AddRange(names.Children.Cast<YamlScalarNode>().Select(n => n.Value!));
+            if (Text("labels") is null) throw Bad("labelNames", "names label columns, but there is no 'labels' file");
+        }
+
         var files = new List<DeclaredFile>();
         if (values.TryGetValue("files", out var filesNode))
         {
@@ -145,7 +159,7 @@ public sealed partial record DatasetDeclaration(
             }
         }
         return new DatasetDeclaration(name, Text("description") ?? "", train, test, fraction, seed, Text("labels"), testLabels,
-            normalize, loss, files, baseDirectory);
+            normalize, loss, files, baseDirectory) { LabelNames = labelNames.Count == 0 ? Array.Empty<string>() : labelNames.ToArray() };
     }
 
     /// <summary>The references this declaration reads, in order: train, test, labels, testLabels.</summary>
@@ -170,6 +184,7 @@ public sealed partial record DatasetDeclaration(
         }
         if (Labels is not null) text.AppendLine($"labels: {Quote(Labels)}");
         if (TestLabels is not null) text.AppendLine($"testLabels: {Quote(TestLabels)}");
+        if (LabelNames.Count > 0) text.AppendLine($"labelNames: [{string.Join(", ", LabelNames.Select(Quote))}]");
         text.AppendLine($"normalize: {Normalization.Text(Normalize)}");
         text.AppendLine($"loss: {Loss}");
         if (Files.Count > 0)

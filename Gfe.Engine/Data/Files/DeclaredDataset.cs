@@ -94,8 +94,20 @@ public static class DeclaredDataset
         {
             Normalization = normalization,
             TestLabels = testLabels,
+            LabelNames = LabelNames(declaration, testLabels),
             DefaultLoss = declaration.Loss,
         };
+    }
+
+    /// <summary>The declaration's label names, checked against the label columns.</summary>
+    static IReadOnlyList<string> LabelNames(DatasetDeclaration declaration, SampleArray? labels)
+    {
+        if (declaration.LabelNames.Count == 0 || labels is null) return [];
+        int columns = labels.FeatureCount;
+        if (declaration.LabelNames.Count != columns)
+            throw new DataInputException(
+                $"dataset '{declaration.Name}': labelNames gives {declaration.LabelNames.Count} names for {columns} label column{(columns == 1 ? "" : "s")} of {labels.Source}; give one name per column.");
+        return declaration.LabelNames;
     }
 
     static SampleArray ReadLabels(DatasetDeclaration declaration, string reference, SampleArray data)
