@@ -21,7 +21,10 @@ public static class ReportCommand
             dataset and trainSize the train loss, and the evaluation curves when the runs had evalEvery, against
             training images seen and against training seconds, one line per method (mean over seeds); and, when the
             folder has reconstructions.csv (runs with 'reconstructions: K'), the reconstruction grids in
-            reconstructions/: one per run and Figure 3 per trainSize (figure3.n<trainSize>.png).
+            reconstructions/: one per run and Figure 3 per trainSize (figure3.n<trainSize>.png); and, when runs kept
+            their test latents with labels ('latents: true'), the correlation of the best latent direction with each
+            label (latents.md, report.md, printed here) and per run the latents against each label
+            (latents/<key>.label<j>.png).
             Exit codes: 0 written, 2 a file is malformed, 3 the folder or a file is missing, 4 a table or figure could
             not be written.
             """);
