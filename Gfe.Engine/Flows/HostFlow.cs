@@ -84,13 +84,13 @@ public sealed class HostFlow(TimeGrid grid, bool nesterov, double nesterovEps)
     void Slope(HostGradient field, double t, float[] state, float[] slope, int n)
     {
         field(state.AsSpan(0, n), gradient.AsSpan(0, n));
-        float alpha = (float)grid.Alpha(t);
         if (!nesterov)
         {
             float minusAlpha = (float)-grid.Alpha(t);
             for (int i = 0; i < n; i++) slope[i] = gradient[i] * minusAlpha;
             return;
         }
+        float alpha = (float)grid.Alpha(t);
         // At t = 0 the friction is finite only because of eps; there m = 0 (the flow starts at rest), so it adds 0.
         float friction = (float)-(3.0 / (t + nesterovEps));
         for (int i = 0; i < n; i++)

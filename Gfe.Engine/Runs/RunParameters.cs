@@ -80,7 +80,8 @@ public static class RunParameters
 
     /// <summary>The settings that name a run (<see cref="RunKey"/>): every setting except those at their
     /// <see cref="RunParameter.OmittedFromKeyAt"/> value, i.e. settings added after run keys were first handed out and
-    /// left at their default, so that existing runs keep their keys and their stored results.</summary>
+    /// left at their default, so that existing runs keep their keys and their stored results, and those that the run's
+    /// method does not read (<see cref="RunParameter.OmittedFromKeyWhen"/>).</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> ToKeyList(RunConfig config) =>
         All.Where(p => p.OmittedFromKeyWhen?.Invoke(config) != true)
             .Select(p => (p.Name, Value: p.Format(config), p.OmittedFromKeyAt))
