@@ -113,7 +113,7 @@ public class LatentFlowTests
         Assert.True(trajectory.States!.Max(s => s[0]) > c);
         // The slopes are the velocities m = dz/dt: the trajectory's central differences agree with them.
         double h = grid.Times[1] - grid.Times[0];
-        Assert.Equal((trajectory.States[401][0] - trajectory.States[399][0]) / (2 * h), trajectory.Slopes![400][0], 3);
+        Assert.Equal((trajectory.States![401][0] - trajectory.States[399][0]) / (2 * h), trajectory.Slopes![400][0], 3);
     }
 
     /// <summary>J_1 by its power series (accurate to ~1e-12 for x below 10).</summary>
