@@ -140,16 +140,27 @@ public static class BenchCommand
         {
             Description = "Also one native run alone, then two at once on two threads of this process; prints the throughput ratio (2 = perfect on 2 cores).",
         };
+        var method = new Option<string>("--method")
+        {
+            Description = "What to train: gfe-amd (default; amd.kernel torch against native), gfe-rk4 or gfe-nesterov (the flows' parity " +
+                          "run: linear grid of 100 points, tau 1e4, z0 zero, approximate gradient; flow.kernel torch against native).",
+            HelpName = "METHOD",
+            DefaultValueFactory = _ => "gfe-amd",
+        };
+        method.AcceptOnlyFromAmong("gfe-amd", "gfe-rk4", "gfe-nesterov");
+        var testSize = NumberOptions.Whole("--test-size", "Test images of each run's timed test (default 16, so that training dominates); its encoding rate is printed.", 1, 1_000_000, 16);
         var command = new Command("training", $"""
-            Time whole GFE-amd training runs with parity settings (B 16, tau 1e4, one thread), with amd.kernel torch
-            and native alternately, --repeats times; prints training images/s, AMD trials per batch, ms per trial, and
-            the native/torch ratio of each repeat.
+            Time whole training runs with parity settings (B 16, tau 1e4, one thread), GFE-amd by default (--method),
+            on the torch and the native kernel alternately, --repeats times; prints training images/s, latent steps per
+            batch (AMD trials, or RK4 stages for the flows) and ms per step, images per CPU-second, the test's encoding
+            rate, and the native/torch ratio of each repeat.
             {ExitCodes.Help}
             """);
         command.Arguments.Add(dataset);
-        foreach (var option in new Option[] { trainSize, repeats, sideBySide }) command.Options.Add(option);
+        foreach (var option in new Option[] { trainSize, repeats, sideBySide, method, testSize }) command.Options.Add(option);
         command.SetAction((parse, cancel) => Task.FromResult(TrainingFigures(terminal, parse.GetValue(dataset)!,
-            parse.GetValue(trainSize), parse.GetValue(repeats) ?? 3, parse.GetValue(sideBySide), cancel)));
+            parse.GetValue(trainSize), parse.GetValue(repeats) ?? 3, parse.GetValue(sideBySide), cancel,
+            RunParameters.Apply(new RunConfig(), "method", parse.GetValue(method)!).Method, parse.GetValue(testSize))));
         return command;
     }
 
@@ -199,8 +210,13 @@ public static class BenchCommand
     }
 
     /// <summary>Whole parity runs per kernel on real data, alternating so both see the same machine load.</summary>
-    static int TrainingFigures(Terminal terminal, string dataset, int trainSize, int repeats, bool sideBySide, CancellationToken cancel)
+    static int TrainingFigures(Terminal terminal, string dataset, int trainSize, int repeats, bool sideBySide, CancellationToken cancel,
+        RunMethod method = RunMethod.GfeAmd, int testSize = 16)
     {
+        RunConfig Parity(AmdKernel kernel) => (method == RunMethod.GfeAmd
+            ? TrainingBenchmark.ParityRun(dataset, trainSize, kernel)
+            : TrainingBenchmark.ParityFlowRun(dataset, trainSize, method, kernel)) with { TestSize = testSize };
+        string steps = method == RunMethod.GfeAmd ? "trials" : "stages";
         DatasetSplits data;
         try
         {
@@ -210,39 +226,43 @@ public static class BenchCommand
         {
             throw GfeException.Unavailable($"{dataset}: {e.Message} (fetch it with 'gfe data fetch {dataset}')", e);
         }
-        terminal.Output.WriteLine($"gfe bench training {dataset}: GFE-amd parity, {trainSize} training images, B 16, tau 1e4, " +
+        terminal.Output.WriteLine($"gfe bench training {dataset}: {RunParameters.MethodName(method)} parity, {trainSize} training images, {testSize} test images, B 16, tau 1e4, " +
                                   $"{repeats} repeat(s), 1 torch thread, {Environment.ProcessorCount} cores, SIMD {SimdPaths.Name(SimdPaths.Default)}");
         var trainingRates = new List<TrainingRate>();
         var ratios = new List<double>();
+        var cpuRatios = new List<double>();
         for (int r = 0; r < repeats; r++)
         {
             var pair = new List<TrainingRate>();
             foreach (var kernel in new[] { AmdKernel.Torch, AmdKernel.Native })
             {
-                var rate = TrainingBenchmark.Measure(TrainingBenchmark.ParityRun(dataset, trainSize, kernel), data, cancel);
+                var rate = TrainingBenchmark.Measure(Parity(kernel), data, cancel);
                 pair.Add(rate);
                 terminal.Output.WriteLine($"  repeat {r + 1} {rate.Kernel}: {rate.ImagesPerSecond:F1} train img/s, " +
-                                          $"{rate.TrialsPerBatch:F1} trials/batch, {rate.MsPerTrial:F3} ms/trial, test loss {rate.TestLoss:F4}, " +
-                                          $"{rate.ImagesPerCpuSecond:F1} img per CPU-second");
+                                          $"{rate.TrialsPerBatch:F1} {steps}/batch, {rate.MsPerTrial:F3} ms/{steps[..^1]}, test loss {rate.TestLoss:F4}, " +
+                                          $"{rate.ImagesPerCpuSecond:F1} img per CPU-second, test {rate.TestImagesPerSecond:F1} img/s");
             }
             trainingRates.AddRange(pair);
             ratios.Add(pair[1].ImagesPerSecond / pair[0].ImagesPerSecond);
+            cpuRatios.Add(pair[1].ImagesPerCpuSecond / pair[0].ImagesPerCpuSecond);
         }
         foreach (var kernel in new[] { "torch", "native" })
         {
             var mine = trainingRates.Where(x => x.Kernel == kernel).ToList();
             terminal.Output.WriteLine($"median {kernel}: {TrainingBenchmark.Median(mine.Select(x => x.ImagesPerSecond)):F1} train img/s, " +
-                                      $"{TrainingBenchmark.Median(mine.Select(x => x.MsPerTrial)):F3} ms/trial, " +
-                                      $"{TrainingBenchmark.Median(mine.Select(x => x.TrialsPerBatch)):F1} trials/batch, " +
-                                      $"{TrainingBenchmark.Median(mine.Select(x => x.ImagesPerCpuSecond)):F1} img per CPU-second");
+                                      $"{TrainingBenchmark.Median(mine.Select(x => x.MsPerTrial)):F3} ms/{steps[..^1]}, " +
+                                      $"{TrainingBenchmark.Median(mine.Select(x => x.TrialsPerBatch)):F1} {steps}/batch, " +
+                                      $"{TrainingBenchmark.Median(mine.Select(x => x.ImagesPerCpuSecond)):F1} img per CPU-second, " +
+                                      $"test {TrainingBenchmark.Median(mine.Select(x => x.TestImagesPerSecond)):F1} img/s");
         }
         terminal.Output.WriteLine($"native/torch speed ratio per repeat: {string.Join(", ", ratios.Select(x => x.ToString("F2", CultureInfo.InvariantCulture)))}; median {TrainingBenchmark.Median(ratios):F2}");
+        terminal.Output.WriteLine($"native/torch ratio of images per CPU-second: {string.Join(", ", cpuRatios.Select(x => x.ToString("F2", CultureInfo.InvariantCulture)))}; median {TrainingBenchmark.Median(cpuRatios):F2}");
         if (sideBySide)
         {
             var rates = new List<SideBySideRate>();
             for (int r = 0; r < repeats; r++)
             {
-                var rate = TrainingBenchmark.SideBySide(TrainingBenchmark.ParityRun(dataset, trainSize, AmdKernel.Native), data, cancel);
+                var rate = TrainingBenchmark.SideBySide(Parity(AmdKernel.Native), data, cancel);
                 rates.Add(rate);
                 terminal.Output.WriteLine($"  side by side {r + 1}: one run {rate.Alone:F1} img/s, two runs {rate.Pair:F1} img/s together, " +
                                           $"ratio {rate.Ratio:F2}; per CPU-second ratio {rate.CpuEfficiency:F2}");

@@ -44,7 +44,17 @@ public static class SolverBenchmark
             (decoder, images, z0) => new GradientFlow(TimeGrid.From(new FlowOptions())).Solve(decoder, images, z0)),
         Flow("nesterov", "second-order Nesterov flow on the same RK4 grid",
             (decoder, images, z0) => new NesterovFlow(TimeGrid.From(new FlowOptions()), new FlowOptions().NesterovEps).Solve(decoder, images, z0)),
+        NativeFlow("rk4-native", "the RK4 flow on the host SIMD decoder kernel (flow.kernel = native)", nesterov: false),
+        NativeFlow("nesterov-native", "the Nesterov flow on the host SIMD decoder kernel (flow.kernel = native)", nesterov: true),
     ];
+
+    static LatentSolverEntry NativeFlow(string name, string description, bool nesterov)
+    {
+        // Made at first use, so that a SIMD path forced after the list is built (gfe bench --simd) applies.
+        var options = new FlowOptions();
+        var flows = new Lazy<KernelFlows>(() => new KernelFlows(TimeGrid.From(options), nesterov, options.NesterovEps));
+        return Flow(name, description, (decoder, images, z0) => flows.Value.Solve(decoder, images, z0, keepPath: false));
+    }
 
     /// <summary>A fixed-grid flow: every one of its 4(N - 1) stages is one forward and one input-gradient backward.</summary>
     static LatentSolverEntry Flow(string name, string description, Func<Decoder, Tensor, Tensor, LatentTrajectory> solve)

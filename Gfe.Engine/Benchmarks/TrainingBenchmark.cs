@@ -30,15 +30,26 @@ public static class TrainingBenchmark
         Amd = new AmdOptions { Kernel = kernel },
     };
 
+    /// <summary>
+    /// The parity run of a fixed-grid flow (issue 10's GFE-rk4 figure): B = 16, the linear grid of 100 points, tau 1e4,
+    /// z0 zero (the flow defaults), the approximate gradient, on <paramref name="kernel"/> (flow.kernel).
+    /// </summary>
+    public static RunConfig ParityFlowRun(string dataset, int trainSize, RunMethod method, AmdKernel kernel, int seed = 0) =>
+        ParityRun(dataset, trainSize, AmdKernel.Torch, seed) with { Method = method, Flow = new FlowOptions { Kernel = kernel } };
+
+    /// <summary>One whole run. Per latent step: AMD trials for gfe-amd, RK4 stages (each one gradient of the batch)
+    /// for the flows.</summary>
     public static TrainingRate Measure(RunConfig config, DatasetSplits data, CancellationToken cancel = default)
     {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var result = RunExecutor.Execute(config, data, null, cancel);
         double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-        long batches = result.TrainAmd.Solves;
-        long trials = result.TrainAmd.AcceptedSteps + result.TrainAmd.RejectedTrials;
-        return new TrainingRate(Name(config.Amd.Kernel), result.ImagesSeen / result.TrainSeconds, (double)trials / Math.Max(1, batches),
-            1000 * result.TrainSeconds / Math.Max(1, trials), result.TestLoss.Values.First(), result.ImagesSeen / cpuSeconds);
+        bool flow = config.Method is RunMethod.GfeRk4 or RunMethod.GfeNesterov;
+        long batches = flow ? (result.ImagesSeen + config.BatchSize - 1) / config.BatchSize : result.TrainAmd.Solves;
+        long trials = flow ? batches * 4L * (config.Flow.Points - 1) : result.TrainAmd.AcceptedSteps + result.TrainAmd.RejectedTrials;
+        return new TrainingRate(Name(flow ? config.Flow.Kernel : config.Amd.Kernel), result.ImagesSeen / result.TrainSeconds, (double)trials / Math.Max(1, batches),
+            1000 * result.TrainSeconds / Math.Max(1, trials), result.TestLoss.Values.First(), result.ImagesSeen / cpuSeconds,
+            result.TestImages / result.TestSeconds);
     }
 
     /// <summary>

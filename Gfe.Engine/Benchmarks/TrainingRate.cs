@@ -6,5 +6,6 @@ namespace Gfe.Engine.Benchmarks;
 /// <see cref="ImagesPerCpuSecond"/> divides by the process's CPU time instead of the wall time (run and its short test): on a
 /// shared machine it shows what the run would do with a core to itself, as long as caches are not fought over.
 /// </summary>
+/// <see cref="TestImagesPerSecond"/> is the timed test's encoding rate (its test images over its test seconds).
 public sealed record TrainingRate(string Kernel, double ImagesPerSecond, double TrialsPerBatch, double MsPerTrial, double TestLoss,
-    double ImagesPerCpuSecond);
+    double ImagesPerCpuSecond, double TestImagesPerSecond = double.NaN);

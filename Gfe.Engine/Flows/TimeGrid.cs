@@ -29,6 +29,7 @@ public sealed record TimeGrid(IReadOnlyList<double> Times, double Tau, bool Deca
         if (!(options.Tau > 0) || !double.IsFinite(options.Tau)) return $"flow.tau must be a positive number, not {options.Tau}";
         if (!(options.LogBase > 1) || !double.IsFinite(options.LogBase)) return $"flow.logBase must be greater than 1, not {options.LogBase}";
         if (!(options.NesterovEps > 0)) return $"flow.nesterovEps must be positive, not {options.NesterovEps}";
+        if (!System.Enum.IsDefined(options.Kernel)) return $"flow.kernel must be auto, torch or native, not {options.Kernel}";
         return null;
     }
 

@@ -36,14 +36,16 @@ public static class AmdKernels
         kernel != AmdKernel.Auto ? kernel : torch.cuda.is_available() ? AmdKernel.Torch : AmdKernel.Native;
 
     /// <summary>
-    /// What a run of <paramref name="config"/> on this machine records: the AMD kernel that ran ("torch" or "native";
-    /// empty for methods without AMD: the RK4 and Nesterov flows, simulate) and the SIMD path of the native kernel
-    /// (<see cref="SimdPaths.Name"/>; empty on the torch path).
+    /// What a run of <paramref name="config"/> on this machine records: the kernel that ran ("torch" or "native"): for
+    /// gfe-amd and ae AMD's (amd.kernel), for gfe-rk4 and gfe-nesterov the flows' (flow.kernel); empty for simulate.
+    /// Also the SIMD path of the native kernel (<see cref="SimdPaths.Name"/>; empty on the torch path).
     /// </summary>
     public static (string Kernel, string Simd) Ran(RunConfig config)
     {
-        if (config.Method is not (RunMethod.GfeAmd or RunMethod.Ae)) return ("", "");
-        var kernel = Resolve(config.Amd.Kernel);
+        AmdKernel kernel;
+        if (config.Method is RunMethod.GfeAmd or RunMethod.Ae) kernel = Resolve(config.Amd.Kernel);
+        else if (config.Method is RunMethod.GfeRk4 or RunMethod.GfeNesterov) kernel = Resolve(config.Flow.Kernel);
+        else return ("", "");
         return kernel == AmdKernel.Native ? ("native", SimdPaths.Name(SimdPaths.Default)) : ("torch", "");
     }
 }

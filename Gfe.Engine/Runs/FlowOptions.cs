@@ -25,4 +25,11 @@ public sealed record FlowOptions
 
     /// <summary>How the adjoint is integrated backwards when <see cref="RunConfig.Gradient"/> is adjoint.</summary>
     public AdjointStepper AdjointStepper { get; init; } = AdjointStepper.Rk4;
+
+    /// <summary>
+    /// What evaluates the flows' right-hand side grad_z l (flow.kernel): the same three choices as amd.kernel, resolved
+    /// by the same rule (<see cref="AmdKernels.Resolve"/>); native runs the flows on the host decoder kernel
+    /// (<see cref="Flows.KernelFlows"/>). The exact adjoint's R-pass stays on torch either way.
+    /// </summary>
+    public AmdKernel Kernel { get; init; } = AmdKernel.Auto;
 }

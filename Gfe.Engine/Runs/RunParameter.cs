@@ -16,6 +16,10 @@ public sealed record RunParameter(
     /// </summary>
     public string? OmittedFromKeyAt { get; init; }
 
+    /// <summary>For a setting that only some methods read: true where the <see cref="RunKey"/> leaves it out whatever
+    /// its value (e.g. flow.kernel for gfe-amd and ae), so that runs of those methods keep their keys. Null: never.</summary>
+    public Func<RunConfig, bool>? OmittedFromKeyWhen { get; init; }
+
     /// <summary>A list-valued setting (e.g. hidden: [150, 300, 600]): a sweep file gives it as a YAML list, and a grid
     /// axis of it as a list of lists. Its canonical text is the list in brackets.</summary>
     public bool IsList { get; init; }

@@ -69,6 +69,10 @@ public static class RunParameters
             with { OmittedFromKeyAt = "elu" },
         Enum("loss", "reconstruction loss: bce (paper: per-feature eps-BCE on logits, data in [0,1]) or mse (mean squared error on a linear output, real-valued data)", c => c.Loss, (c, v) => c with { Loss = v })
             with { OmittedFromKeyAt = "bce" },
+        // The flows' kernel (docs/engine.md, "Flows on the native kernel"): as amd.kernel, auto is in the key and torch,
+        // what computed every flow run before the setting existed, is not; runs of other methods never read it.
+        Enum("flow.kernel", "RK4 and Nesterov flow evaluation: auto (native on CPU, torch on GPU), torch or native (host SIMD kernel; different float rounding); runs.csv records the kernel that ran", c => c.Flow.Kernel, (c, v) => c with { Flow = c.Flow with { Kernel = v } })
+            with { OmittedFromKeyAt = "torch", OmittedFromKeyWhen = c => c.Method is not (RunMethod.GfeRk4 or RunMethod.GfeNesterov) },
         // Your own data (docs/data.md).
         Bool("latents", "also keep the test set's latent codes, per-sample test losses and labels (latents/<key>.npy)", c => c.Latents, (c, v) => c with { Latents = v })
             with { OmittedFromKeyAt = "false" },
@@ -76,9 +80,11 @@ public static class RunParameters
 
     /// <summary>The settings that name a run (<see cref="RunKey"/>): every setting except those at their
     /// <see cref="RunParameter.OmittedFromKeyAt"/> value, i.e. settings added after run keys were first handed out and
-    /// left at their default, so that existing runs keep their keys and their stored results.</summary>
+    /// left at their default, so that existing runs keep their keys and their stored results, and those that the run's
+    /// method does not read (<see cref="RunParameter.OmittedFromKeyWhen"/>).</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> ToKeyList(RunConfig config) =>
-        All.Select(p => (p.Name, Value: p.Format(config), p.OmittedFromKeyAt))
+        All.Where(p => p.OmittedFromKeyWhen?.Invoke(config) != true)
+            .Select(p => (p.Name, Value: p.Format(config), p.OmittedFromKeyAt))
             .Where(p => p.Value != p.OmittedFromKeyAt)
             .Select(p => KeyValuePair.Create(p.Name, p.Value))
             .ToList();

@@ -23,19 +23,25 @@ public static class FlowRun
         decoder.to(device);
 
         var grid = TimeGrid.From(config.Flow);
+        bool nesterov = config.Method == RunMethod.GfeNesterov;
         var gradientFlow = new GradientFlow(grid);
         var nesterovFlow = new NesterovFlow(grid, config.Flow.NesterovEps);
-        LatentTrajectory Encode(Tensor images, Generator draws)
+        // flow.kernel, auto resolved as for amd.kernel (AmdKernels.Ran records the same resolution): the host kernel
+        // solves the flow; with the adjoint it keeps the path, and the R-pass runs on torch from it.
+        var native = AmdKernels.Resolve(config.Flow.Kernel) == AmdKernel.Native
+            ? new KernelFlows(grid, nesterov, config.Flow.NesterovEps)
+            : null;
+        bool keepPath = config.Gradient == GradientMode.Adjoint;
+        LatentTrajectory Encode(Tensor images, Generator draws, bool path)
         {
             var z0 = LatentStart.Draw(config.Flow.Z0, images.shape[0], shape.LatentDim, draws, device);
-            return config.Method == RunMethod.GfeNesterov
-                ? nesterovFlow.Solve(decoder, images, z0)
-                : gradientFlow.Solve(decoder, images, z0);
+            if (native is not null) return native.Solve(decoder, images, z0, path);
+            return nesterov ? nesterovFlow.Solve(decoder, images, z0) : gradientFlow.Solve(decoder, images, z0);
         }
 
         Tensor BatchLoss(Tensor images)
         {
-            var trajectory = Encode(images, generator);   // its tensors belong to the training loop's per-batch scope
+            var trajectory = Encode(images, generator, keepPath);   // its tensors belong to the training loop's per-batch scope
             var loss = ReconstructionLoss.BatchSum(shape.Loss, decoder.forward(trajectory.Final), images);
             if (config.Gradient == GradientMode.Approximate)
                 return loss;
@@ -47,7 +53,7 @@ public static class FlowRun
         }
 
         return new RunModel(decoder, BatchLoss,
-            [new RunEvaluation(EvaluationName(config.Method), (images, draws, _) => decoder.forward(Encode(images, draws).Final))],
+            [new RunEvaluation(EvaluationName(config.Method), (images, draws, _) => decoder.forward(Encode(images, draws, path: false).Final))],
             new AmdTally(),
             () => Artifacts.TrainedModel.Capture(decoder));
     }

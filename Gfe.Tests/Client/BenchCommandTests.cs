@@ -74,6 +74,25 @@ public sealed class BenchCommandTests : IDisposable
         }
     }
 
+    /// <summary>The flows on both kernels: 4 (N - 1) = 396 RK4 stages per batch each; a method the training bench does
+    /// not know exits 2 before any data is read.</summary>
+    [Fact]
+    public void Flow_solvers_run_on_both_kernels_and_the_training_bench_refuses_unknown_methods()
+    {
+        var csv = Path.Combine(directory, "flows.csv");
+        var (code, output, error) = Invoke("bench", "solvers", "--quick", "--batch-sizes", "2",
+            "--solvers", "rk4,rk4-native,nesterov-native", "--test-images", "2", "--csv", csv);
+
+        Assert.True(code == ExitCodes.Success, error);
+        var rows = File.ReadAllLines(csv).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(["rk4", "rk4-native", "nesterov-native"], rows.Select(r => r[0]));
+        Assert.All(rows, r => Assert.Equal(396, double.Parse(r[3], CultureInfo.InvariantCulture)));
+
+        var (bad, _, message) = Invoke("bench", "training", "fashion-mnist", "--method", "gfe-rk5");
+        Assert.Equal(ExitCodes.InvalidInput, bad);
+        Assert.Contains("gfe-rk5", message);
+    }
+
     [Fact]
     public void UnknownSolver_Exits2_NamingTheKnownOnes()
     {

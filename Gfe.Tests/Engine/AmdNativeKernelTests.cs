@@ -232,7 +232,9 @@ public class AmdNativeKernelTests
         Assert.Equal(torch.cuda.is_available() ? AmdKernel.Torch : AmdKernel.Native, AmdKernels.Resolve(AmdKernel.Auto));
         Assert.Equal(AmdKernel.Torch, AmdKernels.Resolve(AmdKernel.Torch));
         Assert.Equal(AmdKernels.Resolve(AmdKernel.Auto), new AmdSolver(new AmdOptions { Kernel = AmdKernel.Auto }).Kernel);
-        Assert.Equal(("", ""), AmdKernels.Ran(new RunConfig { Method = RunMethod.GfeRk4 }));
+        Assert.Equal(("", ""), AmdKernels.Ran(new RunConfig { Method = RunMethod.Simulate }));
+        // The flows record flow.kernel's resolution, not amd.kernel's (KernelFlowTests).
+        Assert.Equal(("torch", ""), AmdKernels.Ran(new RunConfig { Method = RunMethod.GfeRk4, Flow = new FlowOptions { Kernel = AmdKernel.Torch } }));
         Assert.Equal(("torch", ""), AmdKernels.Ran(new RunConfig { Amd = new AmdOptions { Kernel = AmdKernel.Torch } }));
         var (ran, simd) = AmdKernels.Ran(new RunConfig { Method = RunMethod.Ae, Amd = new AmdOptions { Kernel = AmdKernel.Native } });
         Assert.Equal("native", ran);

@@ -38,13 +38,17 @@ public sealed class CheckpointTests : IDisposable
     [InlineData(RunMethod.GfeAmd, false)]
     [InlineData(RunMethod.Ae, false)]
     [InlineData(RunMethod.GfeRk4, false)]
+    [InlineData(RunMethod.GfeNesterov, false)]
     [InlineData(RunMethod.GfeAmd, true)]   // a model other than the paper's: latent 8, hidden [64, 32], tanh, MSE
     [InlineData(RunMethod.Ae, true)]
+    [InlineData(RunMethod.GfeRk4, true)]
     public void RunResumedFromAMidwayCheckpoint_EndsBitIdentical(RunMethod method, bool customModel)
     {
         var config = Config(method);
         if (customModel)
             config = config with { LatentDim = 8, Hidden = [64, 32], Activation = Gfe.Engine.Models.Activation.Tanh, Loss = Gfe.Engine.Models.LossKind.Mse };
+        // The flows run on the native kernel here (flow.kernel auto on a CPU), as AMD does (amd.kernel auto).
+        Assert.Equal(AmdKernel.Auto, config.Flow.Kernel);
         string key = RunKey.For(config);
         var straightStore = new DirectoryCheckpointStore(Path.Combine(temp.Path, "straight"));
         var straight = RunExecutor.Execute(config, Data, null, CancellationToken.None, straightStore);
@@ -61,6 +65,8 @@ public sealed class CheckpointTests : IDisposable
         var progress = new SynchronousProgress([]);
         var resumed = RunExecutor.Execute(config, Data, progress, CancellationToken.None, store);
 
+        if (method is RunMethod.GfeRk4 or RunMethod.GfeNesterov)
+            Assert.Equal(AmdKernels.Resolve(AmdKernel.Auto) == AmdKernel.Native ? "native" : "torch", resumed.AmdKernel);
         // It continued from batch 2 (the third of six) rather than starting over.
         Assert.Equal(3.0 / 6, progress.Reports[0].Fraction);
         Assert.Equal(straight.TestLoss, resumed.TestLoss);

@@ -46,15 +46,19 @@ public class FlowRunTests
             CancellationToken.None);
     }
 
+    /// <summary>flow.kernel auto (the native kernel on a CPU) unless the case names torch.</summary>
     [Theory]
-    [InlineData(RunMethod.GfeRk4, GradientMode.Approximate, AdjointStepper.Rk4, "GFE-rk4")]
-    [InlineData(RunMethod.GfeRk4, GradientMode.Adjoint, AdjointStepper.Rk4, "GFE-rk4")]
-    [InlineData(RunMethod.GfeRk4, GradientMode.Adjoint, AdjointStepper.Euler, "GFE-rk4")]
-    [InlineData(RunMethod.GfeNesterov, GradientMode.Approximate, AdjointStepper.Rk4, "GFE-2nd")]
-    [InlineData(RunMethod.GfeNesterov, GradientMode.Adjoint, AdjointStepper.Rk4, "GFE-2nd")]
-    public void TrainingLowersTheTestLoss(RunMethod method, GradientMode gradient, AdjointStepper stepper, string column)
+    [InlineData(RunMethod.GfeRk4, GradientMode.Approximate, AdjointStepper.Rk4, "GFE-rk4", AmdKernel.Auto)]
+    [InlineData(RunMethod.GfeRk4, GradientMode.Approximate, AdjointStepper.Rk4, "GFE-rk4", AmdKernel.Torch)]
+    [InlineData(RunMethod.GfeRk4, GradientMode.Adjoint, AdjointStepper.Rk4, "GFE-rk4", AmdKernel.Auto)]
+    [InlineData(RunMethod.GfeRk4, GradientMode.Adjoint, AdjointStepper.Euler, "GFE-rk4", AmdKernel.Auto)]
+    [InlineData(RunMethod.GfeRk4, GradientMode.Adjoint, AdjointStepper.Rk4, "GFE-rk4", AmdKernel.Torch)]
+    [InlineData(RunMethod.GfeNesterov, GradientMode.Approximate, AdjointStepper.Rk4, "GFE-2nd", AmdKernel.Auto)]
+    [InlineData(RunMethod.GfeNesterov, GradientMode.Adjoint, AdjointStepper.Rk4, "GFE-2nd", AmdKernel.Auto)]
+    [InlineData(RunMethod.GfeNesterov, GradientMode.Adjoint, AdjointStepper.Rk4, "GFE-2nd", AmdKernel.Torch)]
+    public void TrainingLowersTheTestLoss(RunMethod method, GradientMode gradient, AdjointStepper stepper, string column, AmdKernel kernel)
     {
-        var config = Config(method, gradient) with { Flow = Config(method).Flow with { AdjointStepper = stepper } };
+        var config = Config(method, gradient) with { Flow = Config(method).Flow with { AdjointStepper = stepper, Kernel = kernel } };
         var result = Execute(config);
         double untrained = UntrainedLoss(config);
 
@@ -107,7 +111,7 @@ public class FlowRunTests
         {
             ["method"] = "gfe-nesterov", ["gradient"] = "adjoint", ["flow.points"] = "50", ["flow.grid"] = "log",
             ["flow.logBase"] = "6", ["flow.tau"] = "1.5e4", ["flow.nesterovEps"] = "1e-4", ["flow.z0"] = "uniform",
-            ["adjoint.stepper"] = "euler",
+            ["adjoint.stepper"] = "euler", ["flow.kernel"] = "native",
         });
 
         Assert.Equal(RunMethod.GfeNesterov, config.Method);
@@ -115,12 +119,13 @@ public class FlowRunTests
         Assert.Equal(new FlowOptions
         {
             Points = 50, Grid = FlowGrid.Log, LogBase = 6, Tau = 1.5e4, NesterovEps = 1e-4, Z0 = LatentInit.Uniform,
-            AdjointStepper = AdjointStepper.Euler,
+            AdjointStepper = AdjointStepper.Euler, Kernel = AmdKernel.Native,
         }, config.Flow);
         var text = RunParameters.ToList(config).ToDictionary(kv => kv.Key, kv => kv.Value);
         Assert.Equal("gfe-nesterov", text["method"]);
         Assert.Equal("log", text["flow.grid"]);
         Assert.Equal("euler", text["adjoint.stepper"]);
+        Assert.Equal("native", text["flow.kernel"]);
         Assert.Equal(config, RunParameters.FromDictionary(text));
 
         var defaults = new RunConfig();

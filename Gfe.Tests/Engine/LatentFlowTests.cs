@@ -78,6 +78,44 @@ public class LatentFlowTests
         Assert.Equal(-Math.Exp(-2 * end / tau) * lambda * factor, trajectory.Slopes![^1][0, 0].item<double>(), 7);
     }
 
+    [Fact]
+    public void HostGradientFlowOnTheLogGridMatchesTheClosedForm()
+    {
+        // The native kernel's flow loops (HostFlow), float32, on the same problem: l = lambda z^2 / 2, alpha = exp(-2t/tau).
+        const double lambda = 0.3, tau = 10;
+        var grid = TimeGrid.From(new FlowOptions { Points = 41, Tau = tau, Grid = FlowGrid.Log });
+        var flow = new HostFlow(grid, nesterov: false, 1e-5);
+        var trajectory = flow.Solve((z, g) => { for (int i = 0; i < z.Length; i++) g[i] = z[i] * (float)lambda; }, [1f, -2f], keepPath: true);
+
+        Assert.Equal(41, trajectory.States!.Count);
+        double end = grid.Times[^1];
+        double factor = Math.Exp(-lambda * tau / 2 * (1 - Math.Exp(-2 * end / tau)));
+        Assert.Equal(factor, trajectory.Final[0], 5);
+        Assert.Equal(-2 * factor, trajectory.Final[1], 5);
+        Assert.Equal(trajectory.Final, trajectory.States[^1]);
+        Assert.Equal(-Math.Exp(-2 * end / tau) * lambda * factor, trajectory.Slopes![^1][0], 5);
+        // Without the path: the same z*, bit for bit.
+        Assert.Equal(trajectory.Final, flow.Solve((z, g) => { for (int i = 0; i < z.Length; i++) g[i] = z[i] * (float)lambda; }, [1f, -2f], keepPath: false).Final);
+    }
+
+    [Fact]
+    public void HostNesterovFlowOnAQuadraticMatchesTheBesselSolution()
+    {
+        const double lambda = 0.25, c = 1.5, tau = 16;
+        var grid = TimeGrid.From(new FlowOptions { Points = 801, Tau = tau });
+        var trajectory = new HostFlow(grid, nesterov: true, 1e-5).Solve(
+            (z, g) => g[0] = (z[0] - (float)c) * (float)lambda, [0f], keepPath: true);
+
+        double Exact(double t) => t == 0 ? 0 : c * (1 - 2 * BesselJ1(Math.Sqrt(lambda) * t) / (Math.Sqrt(lambda) * t));
+        for (int k = 0; k < grid.Times.Count; k += 100)
+            Assert.Equal(Exact(grid.Times[k]), trajectory.States![k][0], 4);
+        Assert.Equal(Exact(tau), trajectory.Final[0], 4);
+        Assert.True(trajectory.States!.Max(s => s[0]) > c);
+        // The slopes are the velocities m = dz/dt: the trajectory's central differences agree with them.
+        double h = grid.Times[1] - grid.Times[0];
+        Assert.Equal((trajectory.States![401][0] - trajectory.States[399][0]) / (2 * h), trajectory.Slopes![400][0], 3);
+    }
+
     /// <summary>J_1 by its power series (accurate to ~1e-12 for x below 10).</summary>
     static double BesselJ1(double x)
     {
