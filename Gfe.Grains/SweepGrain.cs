@@ -12,7 +12,10 @@ namespace Gfe.Grains;
 /// stopped there), and polls the runs of the trials in flight. When all replicates of a trial have reached its rung,
 /// it records their mean metric, and then fills the free places (<see cref="SweepPlan.TrialsAtOnce"/>) with the next
 /// promotion the rule allows, else the next new trial, as ASHA does. Replicates stop and continue together; a
-/// promoted trial's runs continue from their checkpoints.
+/// promoted trial's runs continue from their checkpoints. Each start and promotion is paid from the sweep's budget
+/// (<see cref="SearchBudget"/>: the replicates' training images to the rung, the runs started, the hours since the
+/// search began); the first one it cannot pay ends the scheduling, the trials in flight finish their rung, and the
+/// reason is kept for the runs never started.
 /// <para>Durability: every decision is written to the record before the runs it starts are submitted, and
 /// submitting is idempotent, so an activation that died between the two resubmits on its next activation and takes
 /// no decision twice. A reminder wakes the grain after a silo failure while the sweep is unfinished, so a detached
@@ -58,6 +61,7 @@ public sealed class SweepGrain(
         if (plan.Trials.Any(t => t.Rungs.Count == 0 || t.Replicates.Count == 0))
             throw new ArgumentException("every trial needs at least one rung and one run");
         Sweep.Plan = plan;
+        Sweep.StartedUtc = DateTime.UtcNow;
         stopper = new EarlyStopper(rule, plan.Reduction);
         logger.LogInformation("Sweep {Key}: {Trials} trials with {Rule} early stopping on {Metric}", plan.Key, plan.Trials.Count, plan.Rule, plan.Metric);
         await Advance();
@@ -66,8 +70,50 @@ public sealed class SweepGrain(
         StartPolling();
     }
 
-    public Task<SweepStatus> GetStatus() => Task.FromResult(new SweepStatus(
-        Sweep.Plan is not null, Sweep.Done, new Dictionary<string, int>(Sweep.Reached), Sweep.Log.Count));
+    public Task<SweepStatus> GetStatus() => Task.FromResult(Status());
+
+    SweepStatus Status() => new(
+        Sweep.Plan is not null, Sweep.Done, new Dictionary<string, int>(Sweep.Reached), Sweep.Log.Count,
+        Sweep.BudgetReached, Sweep.Cancelled, Sweep.ImagesCommitted);
+
+    public async Task<SweepStatus> Cancel()
+    {
+        List<string> inFlight;
+        await advancing.WaitAsync();
+        try
+        {
+            if (Sweep.Plan is not { } plan || Sweep.Done) return Status();
+            inFlight = [.. Sweep.Training.Keys];
+            Sweep.Cancelled = true;
+            Sweep.Done = true;
+            Sweep.Training.Clear();
+            // The record first: a silo that dies before the runs hear of it leaves a cancelled search whose last
+            // runs finish their rung, and nothing is started after them.
+            await record.WriteStateAsync();
+            logger.LogInformation("Sweep {Key} cancelled with {Trials} trials in flight", plan.Key, inFlight.Count);
+            StopPolling();
+        }
+        finally
+        {
+            advancing.Release();
+        }
+        var trials = Sweep.Plan.Trials.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        await Task.WhenAll(inFlight.SelectMany(name => trials[name].Replicates).Select(spec => GrainFactory.GetGrain<IRunGrain>(spec.Key).Cancel()));
+        if (await this.GetReminder(WakeReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        return Status();
+    }
+
+    public async Task Restart(SweepPlan plan)
+    {
+        if (Sweep.Cancelled)
+        {
+            logger.LogInformation("Sweep {Key}: the cancelled search starts afresh", plan.Key);
+            stopper = null;
+            record.State = new SweepRecord();
+            await record.WriteStateAsync();
+        }
+        await Start(plan);
+    }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -78,6 +124,12 @@ public sealed class SweepGrain(
             return;
         }
         StartPolling();
+    }
+
+    void StopPolling()
+    {
+        timer?.Dispose();
+        timer = null;
     }
 
     void StartPolling()
@@ -122,7 +174,7 @@ public sealed class SweepGrain(
                     metric = double.PositiveInfinity;
                 }
                 else
-                    metric = statuses.Average(s => s.Outcome!.TestLoss.TryGetValue(plan.Metric, out var loss) ? loss : double.PositiveInfinity);
+                    metric = statuses.Average(s => MetricAt(s.Outcome!, plan.Metric, images));
                 Sweep.Log.Add(new SweepDecision(name, rung, metric));
                 stopper.Record(name, rung, metric);
                 Sweep.Reached[name] = rung;
@@ -130,22 +182,28 @@ public sealed class SweepGrain(
                 changed = true;
             }
 
+            var budget = new SearchBudget(plan.MaxRuns, plan.MaxHours, plan.MaxTrainImages);
             var started = new List<KeyValuePair<string, int>>();
-            while (Sweep.Training.Count < plan.TrialsAtOnce)
+            while (Sweep.Training.Count < plan.TrialsAtOnce && Sweep.BudgetReached is null)
             {
-                if (stopper.NextPromotion(lastRung) is { } promotion)
+                if (stopper.PeekPromotion(lastRung) is { } promotion)
                 {
+                    var trial = trials[promotion.Configuration];
+                    // A trial whose last rung this was is complete; a failed one is never continued. Neither trains.
+                    bool trains = promotion.FromRung < trial.Rungs.Count && !Sweep.Failed.Contains(promotion.Configuration);
+                    if (trains && !Pay(trial, promotion.FromRung + 1, newRuns: 0)) break;
+                    stopper.NextPromotion(lastRung);
                     Sweep.Log.Add(new SweepDecision(promotion.Configuration, promotion.FromRung, null));
                     changed = true;
-                    // A trial whose last rung this was is complete; a failed one is never continued.
-                    if (promotion.FromRung >= trials[promotion.Configuration].Rungs.Count || Sweep.Failed.Contains(promotion.Configuration))
-                        continue;
+                    if (!trains) continue;
                     Sweep.Training[promotion.Configuration] = promotion.FromRung + 1;
                     started.Add(new(promotion.Configuration, promotion.FromRung + 1));
                 }
                 else if (Sweep.NextTrial < plan.Trials.Count)
                 {
-                    var next = plan.Trials[Sweep.NextTrial++];
+                    var next = plan.Trials[Sweep.NextTrial];
+                    if (!Pay(next, 1, newRuns: next.Replicates.Count)) break;
+                    Sweep.NextTrial++;
                     Sweep.Training[next.Name] = 1;
                     started.Add(new(next.Name, 1));
                     changed = true;
@@ -162,16 +220,40 @@ public sealed class SweepGrain(
             // The decisions first: a crash after this write resubmits them on the next activation.
             await record.WriteStateAsync();
             await SubmitTraining(started);
-            if (Sweep.Done)
+            if (Sweep.Done) StopPolling();
+
+            // Commits the replicates' images to the rung (and the runs, for a new trial) when the budget allows it;
+            // otherwise records why not, which ends the scheduling.
+            bool Pay(SweepTrial trial, int rung, int newRuns)
             {
-                timer?.Dispose();
-                timer = null;
+                long images = EarlyStopper.SegmentImages(trial.Rungs, rung) * trial.Replicates.Count;
+                var elapsed = DateTime.UtcNow - (Sweep.StartedUtc ?? DateTime.UtcNow);
+                if (budget.Refusal(elapsed, Sweep.RunsStarted, Sweep.ImagesCommitted, newRuns, images) is { } refused)
+                {
+                    Sweep.BudgetReached = refused;
+                    changed = true;
+                    logger.LogInformation("Sweep {Key}: {Reason}", plan.Key, refused);
+                    return false;
+                }
+                Sweep.ImagesCommitted += images;
+                Sweep.RunsStarted += newRuns;
+                return true;
             }
         }
         finally
         {
             advancing.Release();
         }
+    }
+
+    /// <summary>A replicate's metric at the rung: its evaluation curve's point there, so that a run that has since
+    /// gone further (a search started afresh finds it at a later rung) is judged where the decision is; else its
+    /// last test loss.</summary>
+    static double MetricAt(RunOutcome outcome, string metric, long images)
+    {
+        if (outcome.EvalCurve?.FirstOrDefault(p => p.ImagesSeen >= images) is { } point && point.TestLoss.TryGetValue(metric, out var atRung))
+            return atRung;
+        return outcome.TestLoss.TryGetValue(metric, out var loss) ? loss : double.PositiveInfinity;
     }
 
     /// <summary>Starts (or continues) every replicate of these trials to their rung; idempotent.</summary>

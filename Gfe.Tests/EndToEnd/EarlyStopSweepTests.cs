@@ -65,6 +65,33 @@ public sealed class EarlyStopSweepTests : IDisposable
         Assert.Contains($"| {spent} | 1200 |", report);
     }
 
+    [Fact]
+    public async Task A_budget_of_training_images_stops_the_search_and_records_the_trials_never_started()
+    {
+        // The search above spends more than 400 images in all (its six first rungs take 300); 400 runs out in the middle.
+        var path = Path.Combine(root, "asha.yaml");
+        File.WriteAllText(path, Sweep.Replace("name: asha", "name: asha-budget\nbudget: {maxTrainImages: 400}"));
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        int code = await new GfeCommandLine(Terminal.Plain(output, error))
+            .InvokeAsync(["sweep", "run", path, "--results", Path.Combine(root, "results"), "--slots", "2"], CancellationToken.None);
+
+        Assert.True(code == ExitCodes.Success, $"exit {code}\n{output}\n{error}");
+        Assert.DoesNotContain("budget is not applied", output.ToString());
+        var rows = CsvReader.ReadFile(Path.Combine(root, "results", "asha-budget", ResultsWriter.RunsFile));
+        var runs = rows.Skip(1).Select(r => rows[0].Zip(r).ToDictionary(p => p.First, p => p.Second)).ToList();
+        Assert.Equal(12, runs.Count);
+        var notStarted = runs.Where(r => r["state"] == "notstarted").ToList();
+        Assert.NotEmpty(notStarted);
+        Assert.All(notStarted, r => Assert.StartsWith("not started: budget.maxTrainImages (400) reached with ", r["error"]));
+        // Replicates stay together, and what trained stays within the budget: images seen, promotions included.
+        Assert.All(runs.GroupBy(r => r["lr"]), g => Assert.Single(g.Select(r => r["state"]).Distinct()));
+        long spent = runs.Where(r => r["state"] != "notstarted").Sum(r => long.Parse(r["imagesSeen"]));
+        Assert.InRange(spent, 1, 400);
+        Assert.True(spent > 400 - 100, $"only {spent} of 400 images spent");
+    }
+
     /// <summary>Training images each configuration (by its lr) ends at under ASHA, replayed as the sweep grain
     /// runs it with one trial at a time.</summary>
     static Dictionary<string, long> ReplayedImages(SweepFile sweep)
