@@ -94,8 +94,13 @@ public sealed class EarlyStopSweepTests : IDisposable
 
     /// <summary>Training images each configuration (by its lr) ends at under ASHA, replayed as the sweep grain
     /// runs it with one trial at a time.</summary>
-    static Dictionary<string, long> ReplayedImages(SweepFile sweep)
+    static Dictionary<string, long> ReplayedImages(SweepFile sweep) => Replayed(sweep).Images;
+
+    /// <summary>The same, with the number of decisions the grain logs (each trial recorded at a rung, each promotion),
+    /// for a sweep of simulated runs with ASHA rungs of 25 images and reduction 2.</summary>
+    internal static (Dictionary<string, long> Images, int Decisions) Replayed(SweepFile sweep)
     {
+        int decisions = 0;
         var trials = sweep.Runs.GroupBy(r => RunParameters.ToList(r.Config).First(kv => kv.Key == "lr").Value).ToList();
         var rungs = EarlyStopper.RungImages(EarlyStopRule.Asha, 25, 2, 100);
         var stopper = new EarlyStopper(EarlyStopRule.Asha, 2);
@@ -104,13 +109,18 @@ public sealed class EarlyStopSweepTests : IDisposable
         while (true)
         {
             (string Lr, int Rung) job;
-            if (stopper.NextPromotion(rungs.Count) is { } promotion) job = (promotion.Configuration, promotion.FromRung + 1);
+            if (stopper.NextPromotion(rungs.Count) is { } promotion)
+            {
+                job = (promotion.Configuration, promotion.FromRung + 1);
+                decisions++;
+            }
             else if (next < trials.Count) job = (trials[next++].Key, 1);
             else break;
             var replicates = trials.First(t => t.Key == job.Lr);
             stopper.Record(job.Lr, job.Rung, replicates.Average(r => SimulatedObjective.LossAt(r.Config, rungs[job.Rung - 1])));
+            decisions++;
             reached[job.Lr] = rungs[job.Rung - 1];
         }
-        return reached;
+        return (reached, decisions);
     }
 }
