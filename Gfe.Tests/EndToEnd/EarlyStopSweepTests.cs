@@ -63,6 +63,48 @@ public sealed class EarlyStopSweepTests : IDisposable
         var report = File.ReadAllText(Path.Combine(root, "results", "asha", SearchReportWriter.ReportFile));
         Assert.Contains("## Early stopping", report);
         Assert.Contains($"| {spent} | 1200 |", report);
+        AssertTheEarlyStoppingFigure(Path.Combine(root, "results", "asha"), sweep, expected, report);
+    }
+
+    /// <summary>plots/search.early-stopping.png: what it shows (each trial's replicate-mean metric up to where it
+    /// ended, stopped trials apart, the rule's rungs), read back from the result files as the report reads them, and
+    /// the picture itself (its size, its three colours, on the HTML page).</summary>
+    static void AssertTheEarlyStoppingFigure(string results, SweepFile sweep, Dictionary<string, long> expected, string report)
+    {
+        var rule = EarlyStopFigure.RuleOf(results);
+        Assert.Equal(new EarlyStopFigure.Rule(EarlyStopRule.Asha, "simulate", 25, 2), rule);
+        var chart = EarlyStopFigure.Build(RunsCsv.Read(Path.Combine(results, ResultsWriter.RunsFile)),
+            CurvesCsv.Read(Path.Combine(results, ResultsWriter.CurvesFile)), rule);
+        Assert.NotNull(chart);
+        Assert.Equal("simulate", chart.Metric);
+        Assert.Equal([25L, 50L], chart.Rungs);
+        Assert.Equal(6, chart.Trials.Count);
+        foreach (var trial in sweep.Runs.GroupBy(r => RunParameters.ToList(r.Config).First(kv => kv.Key == "lr").Value))
+        {
+            var shown = Assert.Single(chart.Trials, t => t.Label.Contains($"lr={trial.Key},", StringComparison.Ordinal) || t.Label.EndsWith($"lr={trial.Key}", StringComparison.Ordinal));
+            long end = expected[trial.Key];
+            Assert.Equal(end < 100, shown.StoppedEarly);
+            // The curve runs to where the trial ended, every evalEvery (25) images, at the mean of the replicates' losses.
+            Assert.Equal(Enumerable.Range(0, (int)(end / 25) + 1).Select(i => i * 25.0), shown.Curve.Select(p => p.Images));
+            Assert.Equal(trial.Average(r => SimulatedObjective.LossAt(r.Config, end)), shown.Curve[^1].Metric, 9);
+        }
+
+        var file = Path.Combine(results, CurveFigures.Folder, EarlyStopFigure.File);
+        using var picture = SkiaSharp.SKBitmap.Decode(file);
+        Assert.Equal((ReportFigure.Width, ReportFigure.Height), (picture.Width, picture.Height));
+        int Pixels(ScottPlot.Color colour)
+        {
+            int n = 0;
+            for (int y = 0; y < picture.Height; y++)
+                for (int x = 0; x < picture.Width; x++)
+                    if (picture.GetPixel(x, y) is var p && Math.Abs(p.Red - colour.R) + Math.Abs(p.Green - colour.G) + Math.Abs(p.Blue - colour.B) < 24) n++;
+            return n;
+        }
+        Assert.True(Pixels(EarlyStopFigure.Stopped) > 200, "no stopped trials drawn");
+        Assert.True(Pixels(EarlyStopFigure.Continued) > 200, "no trial that went on drawn");
+        Assert.True(Pixels(EarlyStopFigure.Rung) > 100, "no rung lines drawn");
+        Assert.Contains($"Figure: plots/{EarlyStopFigure.File}", report);
+        Assert.Contains($"alt=\"plots/{EarlyStopFigure.File}\"", File.ReadAllText(Path.Combine(results, "report.html")));
     }
 
     [Fact]
