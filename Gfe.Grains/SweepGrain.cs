@@ -7,7 +7,8 @@ namespace Gfe.Grains;
 
 /// <summary>
 /// A sweep with early stopping, scheduled in the cluster (issue 12). A thin adapter: the decisions are
-/// <see cref="EarlyStopper"/>'s; this grain keeps its log, starts each trial's replicate runs to the next rung
+/// <see cref="EarlyStopper"/>'s and <see cref="TrialScheduler"/>'s (what starts or is promoted next, paid from the
+/// budget); this grain keeps its log, starts each trial's replicate runs to the next rung
 /// (<see cref="RunSpec.StopAtImages"/>; the run grains train them in the cluster's queue like any run and end them as
 /// stopped there), and polls the runs of the trials in flight. When all replicates of a trial have reached its rung,
 /// it records their mean metric, and then fills the free places (<see cref="SweepPlan.TrialsAtOnce"/>) with the next
@@ -45,7 +46,7 @@ public sealed class SweepGrain(
         StartPolling();
         // The runs of the trials in flight may never have been submitted if the last activation died right after
         // deciding; submitting again is a no-op for runs that were.
-        await SubmitTraining(Sweep.Training.ToList());
+        await SubmitTraining(Sweep.Training.Select(kv => (kv.Key, kv.Value)).ToList());
     }
 
     public async Task Start(SweepPlan plan)
@@ -150,7 +151,6 @@ public sealed class SweepGrain(
         {
             if (Sweep.Plan is not { } plan || Sweep.Done || stopper is null) return;
             var trials = plan.Trials.ToDictionary(t => t.Name, StringComparer.Ordinal);
-            int lastRung = plan.Trials.Max(t => t.Rungs.Count);
             bool changed = false;
 
             foreach (var (name, rung) in Sweep.Training.ToList())
@@ -182,34 +182,12 @@ public sealed class SweepGrain(
                 changed = true;
             }
 
-            var budget = new SearchBudget(plan.MaxRuns, plan.MaxHours, plan.MaxTrainImages);
-            var started = new List<KeyValuePair<string, int>>();
-            while (Sweep.Training.Count < plan.TrialsAtOnce && Sweep.BudgetReached is null)
-            {
-                if (stopper.PeekPromotion(lastRung) is { } promotion)
-                {
-                    var trial = trials[promotion.Configuration];
-                    // A trial whose last rung this was is complete; a failed one is never continued. Neither trains.
-                    bool trains = promotion.FromRung < trial.Rungs.Count && !Sweep.Failed.Contains(promotion.Configuration);
-                    if (trains && !Pay(trial, promotion.FromRung + 1, newRuns: 0)) break;
-                    stopper.NextPromotion(lastRung);
-                    Sweep.Log.Add(new SweepDecision(promotion.Configuration, promotion.FromRung, null));
-                    changed = true;
-                    if (!trains) continue;
-                    Sweep.Training[promotion.Configuration] = promotion.FromRung + 1;
-                    started.Add(new(promotion.Configuration, promotion.FromRung + 1));
-                }
-                else if (Sweep.NextTrial < plan.Trials.Count)
-                {
-                    var next = plan.Trials[Sweep.NextTrial];
-                    if (!Pay(next, 1, newRuns: next.Replicates.Count)) break;
-                    Sweep.NextTrial++;
-                    Sweep.Training[next.Name] = 1;
-                    started.Add(new(next.Name, 1));
-                    changed = true;
-                }
-                else break;
-            }
+            var budgetBefore = Sweep.BudgetReached;
+            var (started, filled) = TrialScheduler.Fill(Sweep, stopper, plan.Trials.Select(t => new TrialShape(t.Name, t.Replicates.Count, t.Rungs)).ToList(),
+                plan.TrialsAtOnce, new SearchBudget(plan.MaxRuns, plan.MaxHours, plan.MaxTrainImages), DateTime.UtcNow);
+            changed |= filled;
+            if (Sweep.BudgetReached is { } reason && budgetBefore is null)
+                logger.LogInformation("Sweep {Key}: {Reason}", plan.Key, reason);
             if (Sweep.Training.Count == 0)
             {
                 Sweep.Done = true;
@@ -221,24 +199,6 @@ public sealed class SweepGrain(
             await record.WriteStateAsync();
             await SubmitTraining(started);
             if (Sweep.Done) StopPolling();
-
-            // Commits the replicates' images to the rung (and the runs, for a new trial) when the budget allows it;
-            // otherwise records why not, which ends the scheduling.
-            bool Pay(SweepTrial trial, int rung, int newRuns)
-            {
-                long images = EarlyStopper.SegmentImages(trial.Rungs, rung) * trial.Replicates.Count;
-                var elapsed = DateTime.UtcNow - (Sweep.StartedUtc ?? DateTime.UtcNow);
-                if (budget.Refusal(elapsed, Sweep.RunsStarted, Sweep.ImagesCommitted, newRuns, images) is { } refused)
-                {
-                    Sweep.BudgetReached = refused;
-                    changed = true;
-                    logger.LogInformation("Sweep {Key}: {Reason}", plan.Key, refused);
-                    return false;
-                }
-                Sweep.ImagesCommitted += images;
-                Sweep.RunsStarted += newRuns;
-                return true;
-            }
         }
         finally
         {
@@ -257,14 +217,14 @@ public sealed class SweepGrain(
     }
 
     /// <summary>Starts (or continues) every replicate of these trials to their rung; idempotent.</summary>
-    async Task SubmitTraining(IReadOnlyList<KeyValuePair<string, int>> training)
+    async Task SubmitTraining(IReadOnlyList<(string Trial, int Rung)> training)
     {
         if (Sweep.Plan is not { } plan || training.Count == 0) return;
         var trials = plan.Trials.ToDictionary(t => t.Name, StringComparer.Ordinal);
         await Task.WhenAll(training.SelectMany(t =>
         {
-            var trial = trials[t.Key];
-            long images = trial.Rungs[t.Value - 1];
+            var trial = trials[t.Trial];
+            long images = trial.Rungs[t.Rung - 1];
             return trial.Replicates.Select(spec => GrainFactory.GetGrain<IRunGrain>(spec.Key).Start(spec with { StopAtImages = images }));
         }));
     }

@@ -1,4 +1,5 @@
 using Gfe.Abstractions;
+using Gfe.Engine.Search;
 
 namespace Gfe.Grains;
 
@@ -8,8 +9,14 @@ namespace Gfe.Grains;
 /// now with the rung each trains to.
 /// </summary>
 [GenerateSerializer]
-public sealed class SweepRecord
+public sealed class SweepRecord : ITrialLedger
 {
+    IDictionary<string, int> ITrialLedger.Training => Training;
+
+    ISet<string> ITrialLedger.Failed => Failed;
+
+    void ITrialLedger.LogPromotion(string trial, int fromRung) => Log.Add(new SweepDecision(trial, fromRung, null));
+
     [Id(0)] public SweepPlan? Plan { get; set; }
     [Id(1)] public List<SweepDecision> Log { get; set; } = [];
 
