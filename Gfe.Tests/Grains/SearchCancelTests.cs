@@ -17,7 +17,7 @@ public sealed class SearchCancelTests(RunnerCluster cluster)
     // Replicate seeds of its own: runs are keyed by their settings, and the cluster is shared.
     const string Sweep = """
         name: cancel-search
-        search: {method: random, trials: 4, seed: 5}
+        search: {method: random, trials: 3, seed: 5}
         replicates: [7101, 7102]
         grid:
           method: [simulate]
@@ -26,7 +26,7 @@ public sealed class SearchCancelTests(RunnerCluster cluster)
         settings:
           trainSize: 100
           evalEvery: 25
-          simulateSeconds: 1
+          simulateSeconds: 6
         """;
 
     static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
@@ -39,7 +39,7 @@ public sealed class SearchCancelTests(RunnerCluster cluster)
         var running = new SweepRunner(cluster.Client, Poll) { EarlyStop = plan }.RunAsync(sweep.Runs, null, CancellationToken.None);
         var search = cluster.Client.GetGrain<ISweepGrain>(plan.Key);
         var limit = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        // Cancel once the first trial was decided and the second one's runs train.
+        // Cancel once the first trial was decided and the second one's runs train (1.5 s to their first rung).
         while (!((await search.GetStatus()).Decisions >= 1 && await AnyRunning(sweep)))
         {
             Assert.True(DateTime.UtcNow < limit, "the search did not get going");

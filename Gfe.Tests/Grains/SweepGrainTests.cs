@@ -262,8 +262,8 @@ public sealed class SweepGrainTests(RunnerCluster cluster)
     [Fact]
     public async Task A_cancelled_search_starts_and_promotes_nothing_more_and_cancels_its_runs_until_restarted()
     {
-        // Runs of 1.5 s, so that a trial is in flight when the cancel comes.
-        var plan = Plan(EarlyStopRule.Asha, 2, LearningRates, seconds: 1.5);
+        // Runs of 4 s (1 s to the first rung), so that a trial is in flight when the cancel comes.
+        var plan = Plan(EarlyStopRule.Asha, 2, LearningRates[..4], seconds: 4);
         var sweep = cluster.Client.GetGrain<ISweepGrain>(plan.Key);
         await sweep.Start(plan);
         var limit = DateTime.UtcNow + TimeSpan.FromSeconds(60);
