@@ -7,12 +7,16 @@ namespace Gfe.Grains;
 
 /// <summary>
 /// A sweep with early stopping, scheduled in the cluster (issue 12). A thin adapter: the decisions are
-/// <see cref="EarlyStopper"/>'s; this grain keeps its log, starts each trial's replicate runs to the next rung
+/// <see cref="EarlyStopper"/>'s and <see cref="TrialScheduler"/>'s (what starts or is promoted next, paid from the
+/// budget); this grain keeps its log, starts each trial's replicate runs to the next rung
 /// (<see cref="RunSpec.StopAtImages"/>; the run grains train them in the cluster's queue like any run and end them as
 /// stopped there), and polls the runs of the trials in flight. When all replicates of a trial have reached its rung,
 /// it records their mean metric, and then fills the free places (<see cref="SweepPlan.TrialsAtOnce"/>) with the next
 /// promotion the rule allows, else the next new trial, as ASHA does. Replicates stop and continue together; a
-/// promoted trial's runs continue from their checkpoints.
+/// promoted trial's runs continue from their checkpoints. Each start and promotion is paid from the sweep's budget
+/// (<see cref="SearchBudget"/>: the replicates' training images to the rung, the runs started, the hours since the
+/// search began); the first one it cannot pay ends the scheduling, the trials in flight finish their rung, and the
+/// reason is kept for the runs never started.
 /// <para>Durability: every decision is written to the record before the runs it starts are submitted, and
 /// submitting is idempotent, so an activation that died between the two resubmits on its next activation and takes
 /// no decision twice. A reminder wakes the grain after a silo failure while the sweep is unfinished, so a detached
@@ -42,7 +46,7 @@ public sealed class SweepGrain(
         StartPolling();
         // The runs of the trials in flight may never have been submitted if the last activation died right after
         // deciding; submitting again is a no-op for runs that were.
-        await SubmitTraining(Sweep.Training.ToList());
+        await SubmitTraining(Sweep.Training.Select(kv => (kv.Key, kv.Value)).ToList());
     }
 
     public async Task Start(SweepPlan plan)
@@ -58,6 +62,7 @@ public sealed class SweepGrain(
         if (plan.Trials.Any(t => t.Rungs.Count == 0 || t.Replicates.Count == 0))
             throw new ArgumentException("every trial needs at least one rung and one run");
         Sweep.Plan = plan;
+        Sweep.StartedUtc = DateTime.UtcNow;
         stopper = new EarlyStopper(rule, plan.Reduction);
         logger.LogInformation("Sweep {Key}: {Trials} trials with {Rule} early stopping on {Metric}", plan.Key, plan.Trials.Count, plan.Rule, plan.Metric);
         await Advance();
@@ -66,8 +71,50 @@ public sealed class SweepGrain(
         StartPolling();
     }
 
-    public Task<SweepStatus> GetStatus() => Task.FromResult(new SweepStatus(
-        Sweep.Plan is not null, Sweep.Done, new Dictionary<string, int>(Sweep.Reached), Sweep.Log.Count));
+    public Task<SweepStatus> GetStatus() => Task.FromResult(Status());
+
+    SweepStatus Status() => new(
+        Sweep.Plan is not null, Sweep.Done, new Dictionary<string, int>(Sweep.Reached), Sweep.Log.Count,
+        Sweep.BudgetReached, Sweep.Cancelled, Sweep.ImagesCommitted);
+
+    public async Task<SweepStatus> Cancel()
+    {
+        List<string> inFlight;
+        await advancing.WaitAsync();
+        try
+        {
+            if (Sweep.Plan is not { } plan || Sweep.Done) return Status();
+            inFlight = [.. Sweep.Training.Keys];
+            Sweep.Cancelled = true;
+            Sweep.Done = true;
+            Sweep.Training.Clear();
+            // The record first: a silo that dies before the runs hear of it leaves a cancelled search whose last
+            // runs finish their rung, and nothing is started after them.
+            await record.WriteStateAsync();
+            logger.LogInformation("Sweep {Key} cancelled with {Trials} trials in flight", plan.Key, inFlight.Count);
+            StopPolling();
+        }
+        finally
+        {
+            advancing.Release();
+        }
+        var trials = Sweep.Plan.Trials.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        await Task.WhenAll(inFlight.SelectMany(name => trials[name].Replicates).Select(spec => GrainFactory.GetGrain<IRunGrain>(spec.Key).Cancel()));
+        if (await this.GetReminder(WakeReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        return Status();
+    }
+
+    public async Task Restart(SweepPlan plan)
+    {
+        if (Sweep.Cancelled)
+        {
+            logger.LogInformation("Sweep {Key}: the cancelled search starts afresh", plan.Key);
+            stopper = null;
+            record.State = new SweepRecord();
+            await record.WriteStateAsync();
+        }
+        await Start(plan);
+    }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -78,6 +125,12 @@ public sealed class SweepGrain(
             return;
         }
         StartPolling();
+    }
+
+    void StopPolling()
+    {
+        timer?.Dispose();
+        timer = null;
     }
 
     void StartPolling()
@@ -98,7 +151,6 @@ public sealed class SweepGrain(
         {
             if (Sweep.Plan is not { } plan || Sweep.Done || stopper is null) return;
             var trials = plan.Trials.ToDictionary(t => t.Name, StringComparer.Ordinal);
-            int lastRung = plan.Trials.Max(t => t.Rungs.Count);
             bool changed = false;
 
             foreach (var (name, rung) in Sweep.Training.ToList())
@@ -122,7 +174,7 @@ public sealed class SweepGrain(
                     metric = double.PositiveInfinity;
                 }
                 else
-                    metric = statuses.Average(s => s.Outcome!.TestLoss.TryGetValue(plan.Metric, out var loss) ? loss : double.PositiveInfinity);
+                    metric = statuses.Average(s => MetricAt(s.Outcome!, plan.Metric, images));
                 Sweep.Log.Add(new SweepDecision(name, rung, metric));
                 stopper.Record(name, rung, metric);
                 Sweep.Reached[name] = rung;
@@ -130,28 +182,12 @@ public sealed class SweepGrain(
                 changed = true;
             }
 
-            var started = new List<KeyValuePair<string, int>>();
-            while (Sweep.Training.Count < plan.TrialsAtOnce)
-            {
-                if (stopper.NextPromotion(lastRung) is { } promotion)
-                {
-                    Sweep.Log.Add(new SweepDecision(promotion.Configuration, promotion.FromRung, null));
-                    changed = true;
-                    // A trial whose last rung this was is complete; a failed one is never continued.
-                    if (promotion.FromRung >= trials[promotion.Configuration].Rungs.Count || Sweep.Failed.Contains(promotion.Configuration))
-                        continue;
-                    Sweep.Training[promotion.Configuration] = promotion.FromRung + 1;
-                    started.Add(new(promotion.Configuration, promotion.FromRung + 1));
-                }
-                else if (Sweep.NextTrial < plan.Trials.Count)
-                {
-                    var next = plan.Trials[Sweep.NextTrial++];
-                    Sweep.Training[next.Name] = 1;
-                    started.Add(new(next.Name, 1));
-                    changed = true;
-                }
-                else break;
-            }
+            var budgetBefore = Sweep.BudgetReached;
+            var (started, filled) = TrialScheduler.Fill(Sweep, stopper, plan.Trials.Select(t => new TrialShape(t.Name, t.Replicates.Count, t.Rungs)).ToList(),
+                plan.TrialsAtOnce, new SearchBudget(plan.MaxRuns, plan.MaxHours, plan.MaxTrainImages), DateTime.UtcNow);
+            changed |= filled;
+            if (Sweep.BudgetReached is { } reason && budgetBefore is null)
+                logger.LogInformation("Sweep {Key}: {Reason}", plan.Key, reason);
             if (Sweep.Training.Count == 0)
             {
                 Sweep.Done = true;
@@ -162,11 +198,7 @@ public sealed class SweepGrain(
             // The decisions first: a crash after this write resubmits them on the next activation.
             await record.WriteStateAsync();
             await SubmitTraining(started);
-            if (Sweep.Done)
-            {
-                timer?.Dispose();
-                timer = null;
-            }
+            if (Sweep.Done) StopPolling();
         }
         finally
         {
@@ -174,15 +206,25 @@ public sealed class SweepGrain(
         }
     }
 
+    /// <summary>A replicate's metric at the rung: its evaluation curve's point there, so that a run that has since
+    /// gone further (a search started afresh finds it at a later rung) is judged where the decision is; else its
+    /// last test loss.</summary>
+    static double MetricAt(RunOutcome outcome, string metric, long images)
+    {
+        if (outcome.EvalCurve?.FirstOrDefault(p => p.ImagesSeen >= images) is { } point && point.TestLoss.TryGetValue(metric, out var atRung))
+            return atRung;
+        return outcome.TestLoss.TryGetValue(metric, out var loss) ? loss : double.PositiveInfinity;
+    }
+
     /// <summary>Starts (or continues) every replicate of these trials to their rung; idempotent.</summary>
-    async Task SubmitTraining(IReadOnlyList<KeyValuePair<string, int>> training)
+    async Task SubmitTraining(IReadOnlyList<(string Trial, int Rung)> training)
     {
         if (Sweep.Plan is not { } plan || training.Count == 0) return;
         var trials = plan.Trials.ToDictionary(t => t.Name, StringComparer.Ordinal);
         await Task.WhenAll(training.SelectMany(t =>
         {
-            var trial = trials[t.Key];
-            long images = trial.Rungs[t.Value - 1];
+            var trial = trials[t.Trial];
+            long images = trial.Rungs[t.Rung - 1];
             return trial.Replicates.Select(spec => GrainFactory.GetGrain<IRunGrain>(spec.Key).Start(spec with { StopAtImages = images }));
         }));
     }

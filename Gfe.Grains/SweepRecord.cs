@@ -1,4 +1,5 @@
 using Gfe.Abstractions;
+using Gfe.Engine.Search;
 
 namespace Gfe.Grains;
 
@@ -8,8 +9,14 @@ namespace Gfe.Grains;
 /// now with the rung each trains to.
 /// </summary>
 [GenerateSerializer]
-public sealed class SweepRecord
+public sealed class SweepRecord : ITrialLedger
 {
+    IDictionary<string, int> ITrialLedger.Training => Training;
+
+    ISet<string> ITrialLedger.Failed => Failed;
+
+    void ITrialLedger.LogPromotion(string trial, int fromRung) => Log.Add(new SweepDecision(trial, fromRung, null));
+
     [Id(0)] public SweepPlan? Plan { get; set; }
     [Id(1)] public List<SweepDecision> Log { get; set; } = [];
 
@@ -26,6 +33,21 @@ public sealed class SweepRecord
 
     /// <summary>Trials one of whose replicates failed or was cancelled: they are never promoted.</summary>
     [Id(6)] public HashSet<string> Failed { get; set; } = [];
+
+    /// <summary>When the search began: <c>budget.maxHours</c> counts from here.</summary>
+    [Id(7)] public DateTime? StartedUtc { get; set; }
+
+    /// <summary>Training images committed by every start and promotion (each replicate's segment to its rung).</summary>
+    [Id(8)] public long ImagesCommitted { get; set; }
+
+    /// <summary>Runs started (a run continued after a rung counts once).</summary>
+    [Id(9)] public int RunsStarted { get; set; }
+
+    /// <summary>Why the search stopped starting and promoting trials, once a budget limit was reached; null before.</summary>
+    [Id(10)] public string? BudgetReached { get; set; }
+
+    /// <summary>Cancelled by <c>gfe sweep cancel</c>; <see cref="Done"/> too.</summary>
+    [Id(11)] public bool Cancelled { get; set; }
 }
 
 /// <summary>One entry of a sweep's decision log: a trial recorded at a rung with its replicate-mean metric, or

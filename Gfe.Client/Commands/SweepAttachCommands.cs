@@ -121,20 +121,36 @@ public static class SweepAttachCommands
     {
         var command = new Command("cancel", $"""
             Cancel every queued or running run of a sweep on a cluster; they are recorded as cancelled (a later
-            'gfe sweep run' trains them again). Completed runs keep their results.
+            'gfe sweep run' trains them again). Completed runs keep their results. A sweep with earlyStop has its
+            search cancelled first: no trial starts and none is promoted any more, and a later 'gfe sweep run' of
+            the file says so and writes the results (exit code 1) unless given --restart.
             {ExitCodes.Help}
             """);
         var attach = Attach(command, terminal);
-        command.SetAction((parse, cancel) => attach(parse, null, cancel,
-            async (sweep, attachment, _) =>
-            {
-                var cancelled = await attachment.CancelAsync(sweep.Runs);
-                foreach (var (run, status) in cancelled)
-                    terminal.Output.WriteLine($"cancel: {run.Key} ({status.State.ToString().ToLowerInvariant()})");
-                terminal.Output.WriteLine($"sweep {sweep.Name}: cancel asked of {cancelled.Count} queued or running runs of {sweep.Runs.Count}");
-                return ExitCodes.Success;
-            }));
+        command.SetAction((parse, cancel) => attach(parse, null, cancel, (sweep, attachment, _) => CancelAsync(sweep, attachment, terminal)));
         return command;
+    }
+
+    /// <summary><c>gfe sweep cancel</c> once attached: the search of a sweep with earlyStop first (so that it starts
+    /// nothing after its runs are cancelled), then every queued or running run.</summary>
+    public static async Task<int> CancelAsync(SweepFile sweep, SweepAttachment attachment, Terminal terminal)
+    {
+        if (EarlyStopPlan.Supported(sweep))
+        {
+            // The plan's key does not depend on how many trials train at once.
+            var search = await attachment.CancelSearchAsync(EarlyStopPlan.For(sweep, 1).Key);
+            terminal.Output.WriteLine(search switch
+            {
+                { Started: false } => $"sweep {sweep.Name}: its search was never started on this cluster",
+                { Cancelled: true } => $"sweep {sweep.Name}: search cancelled after {search.Decisions} decisions",
+                _ => $"sweep {sweep.Name}: its search had already finished",
+            });
+        }
+        var cancelled = await attachment.CancelAsync(sweep.Runs);
+        foreach (var (run, status) in cancelled)
+            terminal.Output.WriteLine($"cancel: {run.Key} ({status.State.ToString().ToLowerInvariant()})");
+        terminal.Output.WriteLine($"sweep {sweep.Name}: cancel asked of {cancelled.Count} queued or running runs of {sweep.Runs.Count}");
+        return ExitCodes.Success;
     }
 
     /// <summary>Loads the sweep file, connects to the cluster and runs <paramref name="action"/> with the results

@@ -57,6 +57,10 @@ public static class SweepCommand
         var cluster = ClusterArguments.Cluster(
             $"Run on a running cluster (gfe-silo processes) instead of a silo inside this process: 'localhost', 'localhost:PORT' or 'host:port,host:port' (gateways), or 'redis://[:PASSWORD@]HOST[:PORT]' (silos with Clustering=redis; the password may instead come from ${ClusterAddress.RedisPasswordVariable}). Default: ${ClusterConnection.EnvironmentVariable}; unset means local mode.");
         var connectTimeout = ClusterArguments.ConnectTimeout();
+        var restart = new Option<bool>("--restart")
+        {
+            Description = "A sweep with earlyStop whose search was cancelled ('gfe sweep cancel') starts its search afresh; runs trained already are reused. Without it, running a cancelled search again writes its results and says so (exit code 1).",
+        };
 
         var command = new Command("run", $"""
             Validate a sweep file, then train every run it describes and write the results.
@@ -72,6 +76,7 @@ public static class SweepCommand
         command.Options.Add(quiet);
         command.Options.Add(cluster);
         command.Options.Add(connectTimeout);
+        command.Options.Add(restart);
         command.SetAction((parse, cancel) => SweepRunCommand.ExecuteAsync(
             new SweepRunRequest(
                 parse.GetValue(file)!,
@@ -80,7 +85,8 @@ public static class SweepCommand
                 parse.GetValue(slots),
                 parse.GetValue(quiet),
                 parse.GetValue(cluster),
-                TimeSpan.FromSeconds(parse.GetValue(connectTimeout))),
+                TimeSpan.FromSeconds(parse.GetValue(connectTimeout)),
+                parse.GetValue(restart)),
             terminal,
             cancel));
         return command;

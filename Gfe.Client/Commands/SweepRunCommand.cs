@@ -45,8 +45,6 @@ public static class SweepRunCommand
         {
             terminal.Output.WriteLine($"sweep {sweep.Name}: {sweep.Runs.Count} runs on {(local ? "a local silo" : $"the cluster at {address}")}; results in {resultsDirectory}");
             foreach (var note in sweep.DuplicateNotes) terminal.Output.WriteLine($"note: {note}");
-            if (sweep.Search.EarlyStop is not null && sweep.Search.Budget != SweepBudget.None)
-                terminal.Output.WriteLine("note: with earlyStop the cluster's sweep grain schedules the runs, and the budget is not applied");
         }
 
         // The sweep file's own datasets travel with their runs (a silo anywhere loads them from the declaration), and
@@ -91,6 +89,7 @@ public static class SweepRunCommand
             var runner = new SweepRunner(host.Services.GetRequiredService<IGrainFactory>())
             {
                 Budget = sweep.Search.Budget,
+                RestartSearch = request.Restart,
                 // Trials training at once: enough for the slots of a local silo, a few for a cluster (ASHA decides
                 // better the fewer trials are under way when a rung fills).
                 EarlyStop = EarlyStopPlan.Supported(sweep)
@@ -157,6 +156,8 @@ public static class SweepRunCommand
             terminal.Error.WriteLine($"... and {failed.Count - 10} more failed runs (see {ResultsWriter.RunsFile})");
         if (outcome.Interrupted)
             terminal.Error.WriteLine($"interrupted: {outcome.Runs.Count(r => !r.Status.IsFinished)} runs unfinished; the finished ones are written");
+        if (outcome.SearchCancelled)
+            terminal.Error.WriteLine($"sweep {sweep.Name}: its search was cancelled (gfe sweep cancel); the results so far are written. 'gfe sweep run --restart' starts the search afresh (runs trained already are reused)");
 
         if (quiet) return;
         var pivot = ResultPivot.Build(outcome.Runs);

@@ -8,4 +8,5 @@ public sealed record SweepRunRequest(
     int? Slots,
     bool Quiet,
     string? Cluster,
-    TimeSpan ConnectTimeout);
+    TimeSpan ConnectTimeout,
+    bool Restart = false);

@@ -28,6 +28,8 @@ public static class ResultsReport
         var figures = CurveFigures.Write(Path.Combine(directory, CurveFigures.Folder), runs, curves).ToList();
         var analysis = SearchAnalysis.Build(runs);
         figures.AddRange(SearchReportWriter.Write(directory, name, analysis));
+        if (EarlyStopFigure.Write(Path.Combine(directory, CurveFigures.Folder), directory, runs, curves) is { } earlyStopping)
+            figures.Add(earlyStopping);
         var reconstructions = Path.Combine(directory, ResultsWriter.ReconstructionsFile);
         if (File.Exists(reconstructions))
             figures.AddRange(ReconstructionFigures.Write(Path.Combine(directory, ResultsWriter.ReconstructionsFolder), runs, ReconstructionsCsv.Read(reconstructions)));

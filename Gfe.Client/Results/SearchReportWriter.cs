@@ -55,6 +55,7 @@ public static class SearchReportWriter
             Table(text, ["runs", "stopped early", "images spent", "images for full runs", "share"],
                 [[saved.Runs.ToString(Invariant), saved.Stopped.ToString(Invariant), saved.ImagesSpent.ToString(Invariant),
                   saved.ImagesFull.ToString(Invariant), saved.Fraction.ToString("P1", Invariant)]]);
+            text.Append($"Figure: plots/{EarlyStopFigure.File} (each trial's metric against training images, stopped trials apart, the rungs as lines)\n\n");
         }
 
         var sizes = analysis.Efficiency.Select(p => (p.Dataset, p.TrainSize)).Distinct().ToList();

@@ -10,8 +10,9 @@ namespace Gfe.Client.Running;
 /// <summary>
 /// The plan a sweep with <c>earlyStop</c> hands to its sweep grain: the runs grouped into trials (a configuration
 /// and its replicates: the runs that differ only in their seed), each with its rungs
-/// (<see cref="EarlyStopper.RungImages"/>), keyed by a hash of everything the decisions depend on, so that running
-/// the same sweep file again attaches to the same sweep grain.
+/// (<see cref="EarlyStopper.RungImages"/>), and the budget the grain pays each start and promotion from, keyed by a
+/// hash of everything the decisions depend on, so that running the same sweep file again attaches to the same sweep
+/// grain.
 /// </summary>
 public static class EarlyStopPlan
 {
@@ -28,13 +29,17 @@ public static class EarlyStopPlan
                 g.Select(r => r.Spec).ToList(),
                 EarlyStopper.RungImages(earlyStop.Rule, earlyStop.Rungs, earlyStop.Reduction, FullImages(g.First().Config)).ToList()))
             .ToList();
+        var budget = sweep.Search.Budget;
+        // The budget is part of the sweep's identity: a file with another budget is another search (its runs, keyed
+        // by their settings, are reused all the same).
         var identity = string.Join("\n", [
             sweep.Name, earlyStop.Rule.ToString(), earlyStop.Metric, earlyStop.Rungs.ToString(), earlyStop.Reduction.ToString(),
+            .. budget == SweepBudget.None ? Array.Empty<string>() : [FormattableString.Invariant($"budget {budget.MaxRuns} {budget.MaxHours:R} {budget.MaxTrainImages}")],
             .. trials.SelectMany(t => t.Replicates.Select(r => $"{t.Name}:{r.Key}")),
         ]);
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16];
         return new SweepPlan($"{sweep.Name}.{hash}", earlyStop.Rule.ToString().ToLowerInvariant(), earlyStop.Metric,
-            earlyStop.Reduction, trials, Math.Max(1, trialsAtOnce));
+            earlyStop.Reduction, trials, Math.Max(1, trialsAtOnce), budget.MaxRuns, budget.MaxHours, budget.MaxTrainImages);
     }
 
     /// <summary>Training images of a full run: train size x epochs (the whole split counted as 60,000 images, as

@@ -75,6 +75,10 @@ public sealed class SweepAttachment(IGrainFactory grains, TimeSpan pollInterval)
         return new SweepOutcome(progress.Runs, interrupted, startedUtc, DateTime.UtcNow);
     }
 
+    /// <summary>Cancels the search of a sweep with early stopping (its sweep grain, by the plan's key): it starts and
+    /// promotes nothing more and cancels its runs in flight. Returns the search's status after.</summary>
+    public Task<SweepStatus> CancelSearchAsync(string planKey) => grains.GetGrain<ISweepGrain>(planKey).Cancel();
+
     /// <summary>Asks every queued or running run of the sweep to stop; returns the runs it asked. Finished and
     /// never-submitted runs are left alone.</summary>
     public async Task<IReadOnlyList<RunRecord>> CancelAsync(IReadOnlyList<SweepRun> runs)

@@ -10,6 +10,10 @@ public sealed record SweepOutcome(
     DateTime StartedUtc,
     DateTime FinishedUtc)
 {
+    /// <summary>The sweep's search was cancelled (<c>gfe sweep cancel</c>); <c>gfe sweep run --restart</c> starts it
+    /// afresh.</summary>
+    public bool SearchCancelled { get; init; }
+
     /// <summary>0 when every run completed or was stopped early by the sweep's rule (or was not started because the
     /// budget was reached), 1 when any other
     /// did not, 130 when the user interrupted the wait.</summary>

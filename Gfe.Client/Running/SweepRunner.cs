@@ -35,7 +35,11 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
     /// which rung; the runner only starts (or attaches to) the sweep grain and polls the runs until it is done.</summary>
     public SweepPlan? EarlyStop { get; init; }
 
-    /// <summary>The sweep's budget; runs past it are not started (<see cref="BudgetGate"/>).</summary>
+    /// <summary>With <see cref="EarlyStop"/>: a search that was cancelled starts afresh instead of reporting so.</summary>
+    public bool RestartSearch { get; init; }
+
+    /// <summary>The sweep's budget; runs past it are not started (<see cref="BudgetGate"/>; with early stopping the
+    /// sweep grain applies it, as the plan carries it).</summary>
     public SweepBudget Budget { get; init; } = SweepBudget.None;
 
     /// <summary>The longest the caller waits for news: a poll round over thousands of runs may take longer than
@@ -224,9 +228,17 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
         var statuses = runs.Select(r => RunRecord.Unsubmitted(r.Key)).ToArray();
         string? pollError = null;
         bool interrupted = false;
+        SweepStatus? search = null;
 
         SweepProgress Snapshot() =>
-            new(runs.Select((run, i) => new RunRecord(run, statuses[i])).ToList(), clock.Elapsed, pollError);
+            new(runs.Select((run, i) => new RunRecord(run, Explained(statuses[i]))).ToList(), clock.Elapsed, pollError);
+
+        // A run the search never started says why: the budget was reached (not a failure), or the search was cancelled.
+        RunStatus Explained(RunStatus status) =>
+            status.State != RunState.NotStarted || search is not { Done: true } ? status
+            : search.Cancelled ? status with { Error = "not started: the search was cancelled" }
+            : search.BudgetReached is { } reason ? status with { Phase = BudgetGate.Phase, Error = reason }
+            : status;
 
         try
         {
@@ -234,7 +246,7 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
             var sweepGrain = grains.GetGrain<ISweepGrain>(plan.Key);
             while (true)
             {
-                try { await sweepGrain.Start(plan).WaitAsync(cancel); break; }
+                try { await (RestartSearch ? sweepGrain.Restart(plan) : sweepGrain.Start(plan)).WaitAsync(cancel); break; }
                 catch (Exception e) when (IsLostConnection(e))
                 {
                     pollError = e.Message;
@@ -245,7 +257,11 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
             {
                 bool done = false;
                 pollError = null;
-                try { done = (await sweepGrain.GetStatus().WaitAsync(cancel)).Done; }
+                try
+                {
+                    search = await sweepGrain.GetStatus().WaitAsync(cancel);
+                    done = search.Done;
+                }
                 catch (Exception e) when (IsLostConnection(e)) { pollError = e.Message; }
                 var errors = await Task.WhenAll(Enumerable.Range(0, runs.Count).Select(async i =>
                 {
@@ -254,7 +270,8 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
                 })).WaitAsync(cancel);
                 pollError = errors.LastOrDefault(e => e is not null) ?? pollError;
                 report?.Invoke(Snapshot());
-                if (done) break;
+                // A cancelled search is done while its runs in flight are still ending.
+                if (done && !statuses.Any(s => s.State is RunState.Queued or RunState.Running)) break;
                 await Task.Delay(pollInterval, cancel);
             }
         }
@@ -262,7 +279,7 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
         {
             interrupted = true;
         }
-        return new SweepOutcome(Snapshot().Runs, interrupted, startedUtc, DateTime.UtcNow);
+        return new SweepOutcome(Snapshot().Runs, interrupted, startedUtc, DateTime.UtcNow) { SearchCancelled = search?.Cancelled == true };
     }
 
     /// <summary>Timeouts and Orleans runtime errors mean the cluster could not be reached (a silo died, the gateway

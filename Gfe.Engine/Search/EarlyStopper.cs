@@ -39,6 +39,14 @@ public sealed class EarlyStopper
         return rungs;
     }
 
+    /// <summary>The training images one run trains to reach <paramref name="rung"/> (from 1) from the rung before it
+    /// (from the start for the first): what starting or promoting it to that rung costs a budget.</summary>
+    public static long SegmentImages(IReadOnlyList<long> rungs, int rung)
+    {
+        if (rung < 1 || rung > rungs.Count) throw new ArgumentOutOfRangeException(nameof(rung), $"rung {rung} is not one of the {rungs.Count} rungs");
+        return rungs[rung - 1] - (rung > 1 ? rungs[rung - 2] : 0);
+    }
+
     /// <summary>Records that <paramref name="configuration"/> reached <paramref name="rung"/> (from 1) with this
     /// replicate-mean metric. Recording the same rung twice keeps the first value: a decision is never taken twice.</summary>
     public void Record(string configuration, int rung, double metric)
@@ -77,11 +85,20 @@ public sealed class EarlyStopper
     /// </summary>
     public (string Configuration, int FromRung)? NextPromotion(int lastRung)
     {
+        if (PeekPromotion(lastRung) is not { } next) return null;
+        promoted[next.FromRung - 1].Add(next.Configuration);
+        return next;
+    }
+
+    /// <summary>The promotion <see cref="NextPromotion"/> would take now, without taking it: a scheduler whose
+    /// budget cannot pay for it leaves the rule's state as it is.</summary>
+    public (string Configuration, int FromRung)? PeekPromotion(int lastRung)
+    {
         for (int rung = Math.Min(lastRung - 1, metrics.Count); rung >= 1; rung--)
         {
             foreach (var configuration in Promotable(rung))
             {
-                if (promoted[rung - 1].Add(configuration))
+                if (!promoted[rung - 1].Contains(configuration))
                     return (configuration, rung);
             }
         }

@@ -82,6 +82,94 @@ public sealed partial class TerminatedSweepTests : IDisposable
         Assert.All(runs, r => Assert.True(r.IsCompleted, $"{r.Key} is {r.State}"));
     }
 
+    [GeneratedRegex(@"Run (\S+) (stopped at \d+ images|completed) in")]
+    private static partial Regex SegmentEndedLine();
+
+    [GeneratedRegex(@"Sweep kill-search\.\S+ done after (\d+) decisions")]
+    private static partial Regex SearchDoneLine();
+
+    [Fact]
+    public async Task Sigkill_of_a_local_search_and_running_it_again_trains_no_segment_twice_and_decides_nothing_twice()
+    {
+        // ASHA over six simulated trials of two replicates, one trial at a time (two slots), each 25-image segment
+        // about 0.5 s: gfe is killed once two trials are decided, with the third one's runs in flight.
+        const string Search = """
+            name: kill-search
+            search: {method: random, trials: 6, seed: 3}
+            replicates: [0, 1]
+            grid:
+              method: [simulate]
+              lr: {loguniform: [1e-4, 1e-1]}
+            earlyStop: {rule: asha, metric: simulate, rungs: 25, reduction: 2}
+            settings:
+              trainSize: 100
+              evalEvery: 25
+              simulateSeconds: 2
+              checkpointEvery: 1
+            """;
+        var sweep = Path.Combine(root, "kill-search.yaml");
+        File.WriteAllText(sweep, Search);
+        var parsed = Gfe.Client.Sweeps.SweepFileParser.Parse(Search, "kill-search.yaml");
+        // Only this sweep's lines, to be safe.
+        var keys = parsed.Runs.Select(r => r.Key).ToHashSet();
+        List<Match> Ours(string text, Regex line) => Matches(text, line).Where(m => keys.Contains(m.Groups[1].Value)).ToList();
+        var results = Path.Combine(root, "results");
+        var log = Path.Combine(results, "kill-search", "gfe.log");
+        string[] arguments = ["sweep", "run", sweep, "--slots", "2", "--results", results, "--data-dir", Path.Combine(root, "data")];
+        using (var gfe = StartGfe(arguments, out var text))
+        {
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+            while (Ours(ReadShared(log), SegmentEndedLine()).Count < 4)
+            {
+                Assert.False(gfe.HasExited, $"gfe ended early:\n{text()}");
+                Assert.True(DateTime.UtcNow < until, $"the search did not get going:\n{text()}");
+                await Task.Delay(50);
+            }
+            gfe.Kill(entireProcessTree: true);
+            Assert.True(gfe.WaitForExit(TimeSpan.FromSeconds(10)), "gfe did not die of SIGKILL");
+        }
+        var first = ReadShared(log);
+        var endedBefore = Ours(first, SegmentEndedLine()).Select(m => (m.Groups[1].Value, m.Groups[2].Value)).ToHashSet();
+        Assert.Empty(Matches(first, SearchDoneLine()));
+
+        // The same search again, in a process of its own too (its log is then its own): it attaches to the search
+        // kept in runs.db and finishes it.
+        using (var gfe = StartGfe(arguments, out var text))
+        {
+            Assert.True(gfe.WaitForExit(TimeSpan.FromSeconds(120)), $"the search did not finish:\n{text()}");
+            gfe.WaitForExit();
+            Assert.True(gfe.ExitCode == ExitCodes.Success, $"exit {gfe.ExitCode}:\n{text()}");
+        }
+        var again = ReadShared(log)[first.Length..];
+
+        // The outcome is the rule's on the known curves, as if nothing had happened, with each decision taken once.
+        var (expected, decisions) = EarlyStopSweepTests.Replayed(parsed);
+        var runs = RunsCsv.Read(Path.Combine(results, "kill-search", ResultsWriter.RunsFile));
+        Assert.Equal(12, runs.Count);
+        Assert.All(runs, r => Assert.Equal(expected[r.Setting("lr")], r.ImagesSeen));
+        Assert.Equal(decisions.ToString(), Assert.Single(Matches(again, SearchDoneLine())).Groups[1].Value);
+        // No segment trained twice: of the segments (one per replicate and rung reached), the second gfe started only
+        // those that had not ended before the kill, plus at most the two in flight when it came (their records may
+        // not have been saved, so they end again, from their checkpoints).
+        int segments = expected.Values.Sum(images => (int)Math.Log2(images / 25) + 1) * 2;
+        int startedAgain = Ours(again, StartedLine()).Count;
+        Assert.True(startedAgain >= segments - endedBefore.Count && startedAgain <= segments - endedBefore.Count + 2,
+            $"{startedAgain} segments started again, {endedBefore.Count} of {segments} had ended before the kill:\n{first}\n----\n{again}");
+        Assert.True(endedBefore.Count >= 4 && endedBefore.Count < segments, $"{endedBefore.Count} of {segments} segments ended before the kill");
+        var endedAgain = Ours(again, SegmentEndedLine()).Select(m => (m.Groups[1].Value, m.Groups[2].Value)).ToList();
+        Assert.True(endedAgain.Intersect(endedBefore).Count() <= 2, "segments ended before the kill were trained again");
+    }
+
+    static List<Match> Matches(string text, Regex line) => text.Split('\n').Select(l => line.Match(l)).Where(m => m.Success).ToList();
+
+    /// <summary>A file another process is writing, as it is now; empty while it does not exist.</summary>
+    static string ReadShared(string path)
+    {
+        if (!File.Exists(path)) return "";
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return new StreamReader(file).ReadToEnd();
+    }
+
     /// <summary>Completed rows of runs.csv as it is now; 0 while it does not exist yet.</summary>
     static int Completed(string runsFile) => File.Exists(runsFile) ? RunsCsv.Read(runsFile).Count(r => r.IsCompleted) : 0;
 

@@ -83,4 +83,40 @@ public sealed class EarlyStopperTests
         Assert.Equal([300L, 600, 900, 1000], EarlyStopper.RungImages(EarlyStopRule.Median, 300, 3, 1000));
         Assert.Equal([500L], EarlyStopper.RungImages(EarlyStopRule.Asha, 800, 3, 500));
     }
+    [Fact]
+    public void Peeking_shows_the_next_promotion_without_taking_it()
+    {
+        var asha = new EarlyStopper(EarlyStopRule.Asha, reduction: 2);
+        asha.Record("A", 1, 0.5);
+        asha.Record("B", 1, 0.4);
+
+        Assert.Equal(("B", 1), asha.PeekPromotion(3));
+        Assert.Equal(("B", 1), asha.PeekPromotion(3));
+        Assert.False(asha.IsPromoted("B", 1));
+        Assert.Equal(("B", 1), asha.NextPromotion(3));
+        Assert.Null(asha.PeekPromotion(3));
+    }
+
+    [Fact]
+    public void A_segment_costs_the_images_from_the_rung_before()
+    {
+        long[] rungs = [25, 75, 225, 300];
+        Assert.Equal([25L, 50L, 150L, 75L], Enumerable.Range(1, 4).Select(r => EarlyStopper.SegmentImages(rungs, r)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => EarlyStopper.SegmentImages(rungs, 5));
+    }
+
+    [Fact]
+    public void The_budget_refuses_the_first_start_past_a_limit_and_says_which()
+    {
+        var budget = new SearchBudget(MaxRuns: 10, MaxHours: 2, MaxTrainImages: 1000);
+
+        Assert.Null(budget.Refusal(TimeSpan.FromHours(1.9), runsStarted: 8, imagesCommitted: 900, runs: 2, images: 100));
+        Assert.Equal("not started: budget.maxTrainImages (1000) reached with 901 images committed",
+            budget.Refusal(TimeSpan.Zero, 0, 901, 0, 100));
+        Assert.Equal("not started: budget.maxRuns (10) reached with 9 runs started", budget.Refusal(TimeSpan.Zero, 9, 0, 2, 0));
+        Assert.Equal("not started: budget.maxHours (2 h) reached", budget.Refusal(TimeSpan.FromHours(2), 0, 0, 1, 1));
+        // A promotion starts no run: it is refused for its images only.
+        Assert.Null(budget.Refusal(TimeSpan.Zero, 10, 0, 0, 100));
+        Assert.Null(SearchBudget.None.Refusal(TimeSpan.FromDays(9), int.MaxValue - 1, long.MaxValue / 2, 1, 1));
+    }
 }

@@ -25,6 +25,9 @@ public sealed record SweepSearch(
 public sealed record SweepBudget(int? MaxRuns, double? MaxHours, long? MaxTrainImages)
 {
     public static SweepBudget None { get; } = new(null, null, null);
+
+    /// <summary>The limits as the schedulers check them.</summary>
+    public SearchBudget Limits => new(MaxRuns, MaxHours, MaxTrainImages);
 }
 
 /// <summary>
