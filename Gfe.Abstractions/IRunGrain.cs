@@ -20,4 +20,10 @@ public interface IRunGrain : IGrainWithStringKey
     /// again). Returns at once; a run that is not queued or running is left alone.</summary>
     [AlwaysInterleave]
     Task Cancel();
+
+    /// <summary>Takes a run that is still waiting in the queue out of it, recorded as cancelled with the reason (a
+    /// later Start trains it again); used when a sweep's time budget runs out. Returns false, leaving the run alone,
+    /// when it is not waiting: it has started, finished or was never submitted.</summary>
+    [AlwaysInterleave]
+    Task<bool> Withdraw(string reason);
 }

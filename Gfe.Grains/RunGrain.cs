@@ -287,9 +287,22 @@ public sealed class RunGrain(
             running.Cancel();
             return;
         }
-        // Waiting in the queue: it leaves the queue without ever taking a slot.
+        await LeaveQueue("cancelled");
+    }
+
+    public async Task<bool> Withdraw(string reason)
+    {
+        if (Run.State is not RunState.Queued || cancelling is not null) return false;
+        logger.LogInformation("Run {Key} withdrawn from the queue: {Reason}", Key, reason);
+        await LeaveQueue(reason);
+        return true;
+    }
+
+    /// <summary>A run waiting in the queue leaves it without ever taking a slot, recorded as cancelled.</summary>
+    async Task LeaveQueue(string error)
+    {
         Run.State = RunState.Cancelled;
-        Run.Error = "cancelled";
+        Run.Error = error;
         Run.FinishedUtc = DateTime.UtcNow;
         await SaveRecord();
         await Queue.Done(Key);

@@ -23,6 +23,13 @@ public sealed class BudgetGate(SweepBudget budget)
     long committedImages;
     int started;
 
+    /// <summary>
+    /// Why runs still waiting in the cluster's queue must not start any more (<c>maxHours</c> has passed), else null.
+    /// Runs are submitted ahead of the free slots, so a check at submission alone would let the queue outlive the
+    /// limit; the runner withdraws the waiting ones when this says so.
+    /// </summary>
+    public string? TimeUp() => limits.Refusal(clock.Elapsed, 0, 0, 0, 0);
+
     /// <summary>Null when the run may start (and its images are then committed), else why not.</summary>
     public string? Admit(SweepRun run)
     {

@@ -90,6 +90,7 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
                     if (!round.IsCompleted) report?.Invoke(Snapshot());
                 }
                 pollError = await round;
+                if (budget.TimeUp() is { } timeUp) await WithdrawWaitingAsync(timeUp);
                 report?.Invoke(Snapshot());
                 if (submitter.IsCompleted && statuses.Select((s, i) => s.IsFinished || overBudget[i]).All(done => done)) break;
                 await Task.Delay(pollInterval, cancel);
@@ -189,6 +190,28 @@ public sealed class SweepRunner(IGrainFactory grains, TimeSpan pollInterval)
                 .Select(i => phase[i] == Phase.Submitted ? PollAsync(i) : SubmitAsync(i, waitForWindow: true)));
             queuedLastRound = queued;
             return errors.LastOrDefault(e => e is not null);
+        }
+
+        // The time budget is spent: runs still waiting in the queue leave it and are recorded as not started for the
+        // budget. A run that began meanwhile refuses and trains on. Unreachable grains are asked again next round.
+        async Task WithdrawWaitingAsync(string reason)
+        {
+            await Task.WhenAll(Enumerable.Range(0, submitterPassed)
+                .Where(i => !overBudget[i] && phase[i] == Phase.Submitted && statuses[i].State == RunState.Queued)
+                .ToList()
+                .Select(async i =>
+                {
+                    try
+                    {
+                        if (!await grains.GetGrain<IRunGrain>(runs[i].Key).Withdraw(reason)) return;
+                        overBudget[i] = true;
+                        statuses[i] = statuses[i] with { State = RunState.NotStarted, Phase = BudgetGate.Phase, Error = reason };
+                    }
+                    catch (Exception e) when (IsLostConnection(e))
+                    {
+                        pollError = $"{runs[i].Key}: {e.Message}";
+                    }
+                }));
         }
 
         async Task<string?> PollAsync(int i)

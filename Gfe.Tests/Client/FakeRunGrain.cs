@@ -33,6 +33,17 @@ public sealed class FakeRunGrain(string key, FakeRunGrains owner) : IRunGrain
         return Task.CompletedTask;
     }
 
+    public bool Withdrawn { get; private set; }
+
+    /// <summary>Withdrawn only while it is queued: before its first poll, or for good when its seed stays queued.</summary>
+    public Task<bool> Withdraw(string reason)
+    {
+        Withdrawn = Spec is not null && (polls <= 1 || StaysQueued);
+        return Task.FromResult(Withdrawn);
+    }
+
+    bool StaysQueued => Spec is not null && owner.QueuedSeeds.Contains(int.Parse(Spec.Settings["seed"]));
+
     public Task<RunStatus> GetStatus()
     {
         if (Spec is null)
@@ -41,7 +52,7 @@ public sealed class FakeRunGrain(string key, FakeRunGrains owner) : IRunGrain
         bool fails = owner.FailingSeeds.Contains(int.Parse(Spec.Settings["seed"]));
         var status = polls switch
         {
-            1 => new RunStatus(key, RunState.Queued, "", 0, 0, null, null, null, null, null, null),
+            _ when polls == 1 || StaysQueued || Withdrawn => new RunStatus(key, RunState.Queued, "", 0, 0, null, null, null, null, null, null),
             _ when polls == 2 || owner.NeverFinish => new RunStatus(key, RunState.Running, "train", 0.5, 240, 0.3, "fake", null, null, DateTime.UtcNow, null),
             _ when fails => new RunStatus(key, RunState.Failed, "train", 0.5, 240, null, "fake", "simulated failure", null, DateTime.UtcNow, DateTime.UtcNow),
             _ => new RunStatus(key, RunState.Completed, "done", 1, 480, 0.2, "fake", null,

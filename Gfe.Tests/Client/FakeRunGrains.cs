@@ -16,6 +16,9 @@ public sealed class FakeRunGrains : IGrainFactory
 
     public HashSet<int> FailingSeeds { get; } = [];
 
+    /// <summary>Runs with these seeds stay queued (no free slot ever comes) until withdrawn.</summary>
+    public HashSet<int> QueuedSeeds { get; } = [];
+
     /// <summary>When set, polls never finish a run (to test interruption).</summary>
     public bool NeverFinish { get; set; }
 

@@ -116,4 +116,26 @@ public sealed class SweepRunnerTests
         Assert.All(grains.Grains.Values, g => Assert.Equal(0, g.Starts));
         Assert.All(outcome.Runs, r => Assert.Contains("budget.maxHours", r.Status.Error));
     }
+
+    [Fact]
+    public async Task When_the_hour_budget_passes_runs_still_waiting_in_the_queue_are_withdrawn()
+    {
+        // All three runs are submitted at once (within the budget); seeds 1 and 2 never get a slot. Before the fix
+        // they stayed queued past maxHours, and the sweep went on starting them.
+        var grains = new FakeRunGrains { QueuedSeeds = { 1, 2 } };
+        var runner = new SweepRunner(grains, Fast) { Budget = new SweepBudget(null, 0.3 / 3600, null) };
+
+        var outcome = await runner.RunAsync(Sweep().Runs, null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(ExitCodes.Success, outcome.ExitCode);
+        Assert.All(grains.Grains.Values, g => Assert.Equal(1, g.Starts));
+        var done = Assert.Single(outcome.Runs, r => r.Status.State == RunState.Completed);
+        Assert.Equal(0, done.Run.Config.Seed);
+        Assert.False(grains.Grains[done.Run.Key].Withdrawn);
+        var withdrawn = outcome.Runs.Where(r => r.Status.State == RunState.NotStarted).ToList();
+        Assert.Equal([1, 2], withdrawn.Select(r => r.Run.Config.Seed).Order());
+        Assert.All(withdrawn, r => Assert.Equal(BudgetGate.Phase, r.Status.Phase));
+        Assert.All(withdrawn, r => Assert.Contains("budget.maxHours", r.Status.Error));
+        Assert.All(withdrawn, r => Assert.True(grains.Grains[r.Run.Key].Withdrawn));
+    }
 }
