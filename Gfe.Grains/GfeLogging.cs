@@ -19,7 +19,7 @@ public static class GfeLogging
         this IServiceCollection services, string application, string logDirectory, LogEventLevel? consoleLevel)
     {
         Directory.CreateDirectory(logDirectory);
-        return services.AddSerilog(log => Configure(log, application, logDirectory, consoleLevel));
+        return services.AddSerilog(log => Configure(log, application, logDirectory, consoleLevel), preserveStaticLogger: true);
     }
 
     /// <summary>The line format of log files.</summary>

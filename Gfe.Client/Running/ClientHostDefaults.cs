@@ -17,7 +17,9 @@ public static class ClientHostDefaults
     {
         builder.Services.AddSingleton<IHostLifetime, SignalFreeLifetime>();
         builder.Logging.ClearProviders();
+        // Each host keeps its own logger: left to its default, Serilog makes the last one the process-wide static
+        // logger that every host writes through, so two sweeps in one process (tests) wrote into each other's log.
         builder.Services.AddSerilog(log => GfeLogging.Quieten(log)
-            .WriteTo.File(logFile, outputTemplate: GfeLogging.FileTemplate));
+            .WriteTo.File(logFile, outputTemplate: GfeLogging.FileTemplate), preserveStaticLogger: true);
     }
 }
