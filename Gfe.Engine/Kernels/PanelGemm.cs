@@ -75,25 +75,23 @@ public static class PanelGemm
         if (packed.Bias.Length < panels * width) packed.Bias = new float[panels * width];
         (packed.K, packed.N) = (k, n);
 
+        // Written in order, read along up to a panel's width of columns at once: for the transpose of a row-major
+        // matrix those are as many rows read front to back, which the caches follow. Bounds are checked above.
+        ref float source = ref MemoryMarshal.GetReference(b);
         var data = packed.Data.AsSpan(0, panels * k * width);
-        data.Clear();   // the padding columns of the last panel (memory may be reused from another shape)
-        if (columnStride == 1)
+        for (int panel = 0; panel < panels; panel++)
         {
-            for (int panel = 0; panel < panels; panel++)
+            int first = panel * width, count = Math.Clamp(n - first, 0, width);
+            for (int p = 0; p < k; p++)
             {
-                int first = panel * width, count = Math.Min(width, n - first);
-                if (count <= 0) break;
-                for (int p = 0; p < k; p++)
-                    b.Slice(p * rowStride + first, count).CopyTo(data.Slice((panel * k + p) * width, count));
-            }
-        }
-        else
-        {
-            // Column by column: with rowStride 1 (a transposed source) each column is one contiguous read.
-            for (int j = 0; j < n; j++)
-            {
-                var column = data[((j / width) * k * width + j % width)..];
-                for (int p = 0; p < k; p++) column[p * width] = b[p * rowStride + j * columnStride];
+                var to = data.Slice((panel * k + p) * width, width);
+                if (count > 0)
+                {
+                    ref float row = ref Unsafe.Add(ref source, (nint)p * rowStride + (nint)first * columnStride);
+                    if (columnStride == 1) MemoryMarshal.CreateReadOnlySpan(ref row, count).CopyTo(to);
+                    else for (int j = 0; j < count; j++) to[j] = Unsafe.Add(ref row, (nint)j * columnStride);
+                }
+                to[count..].Clear();   // past n (the memory may hold another shape's panels)
             }
         }
         var packedBias = packed.Bias.AsSpan(0, panels * width);
