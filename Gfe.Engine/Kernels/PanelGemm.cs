@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 
 namespace Gfe.Engine.Kernels;
 
@@ -204,6 +205,7 @@ public static class PanelGemm
         ref float y = ref panel;
         for (int p = 0; p < k; p++)
         {
+            PrefetchPanel<T>(ref y);
             var b0 = T.Load(ref y);
             var b1 = T.Load(ref Unsafe.Add(ref y, w));
             var b2 = T.Load(ref Unsafe.Add(ref y, 2 * w));
@@ -249,6 +251,7 @@ public static class PanelGemm
         ref float y = ref panel;
         for (int p = 0; p < k; p++)
         {
+            PrefetchPanel<T>(ref y);
             var b0 = T.Load(ref y);
             var b1 = T.Load(ref Unsafe.Add(ref y, w));
             var b2 = T.Load(ref Unsafe.Add(ref y, 2 * w));
@@ -267,6 +270,26 @@ public static class PanelGemm
         StoreRow(c10, c11, c12, ref Unsafe.Add(ref c, ldc), store);
         StoreRow(c20, c21, c22, ref Unsafe.Add(ref c, 2 * ldc), store);
         StoreRow(c30, c31, c32, ref Unsafe.Add(ref c, 3 * ldc), store);
+    }
+
+    /// <summary>Floats ahead of the panel row in use that <see cref="PrefetchPanel"/> asks for (3 KB).</summary>
+    const int PrefetchAhead = 768;
+
+    /// <summary>
+    /// Asks x86 to bring the panel <see cref="PrefetchAhead"/> floats on into L1, one request per cache line the loop
+    /// will use. At B = 16 the weights stream from L3 on every pass; the hardware prefetchers alone left the
+    /// micro-kernel waiting (the decoder's eight products on the AVX-512 Xeon, interleaved in one process: about 20 %
+    /// more GFLOP/s at B = 16 with the hint, none lost at B = 256). A hint only: it never faults (it may point past the
+    /// panel) and changes no result.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe void PrefetchPanel<T>(ref float row) where T : struct, ILanes<T>
+    {
+        if (!Sse.IsSupported) return;
+        float* ahead = (float*)Unsafe.AsPointer(ref row) + PrefetchAhead;
+        Sse.Prefetch0(ahead);
+        if (Vectors * T.Count > 16) Sse.Prefetch0(ahead + 16);
+        if (Vectors * T.Count > 32) Sse.Prefetch0(ahead + 32);
     }
 
     /// <summary>The first <paramref name="count"/> of a row's 3 registers (the rest lie past C's padded width).</summary>
