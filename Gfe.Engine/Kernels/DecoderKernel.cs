@@ -13,15 +13,15 @@ namespace Gfe.Engine.Kernels;
 /// mean over the D features) and, on demand, grad_z l_i by the backward to the input only.
 /// </summary>
 /// <remarks>
-/// During a solve the decoder's weights are constant, so <see cref="Load(Decoder)"/> snapshots them once per solve, in
-/// two layouts: transposed [in, out] for the forward and as stored [out, in] for the backward, so both are the same
-/// row-major product of <see cref="PanelGemm"/>. Widths are padded to 16 floats with zero weights, and the batch to a
-/// multiple of 4 rows with zero latents; buffers grow with the largest batch seen and are reused, so a trial
-/// allocates nothing. The gradient comes from the activations of the latest <see cref="Forward"/>, like the torch
-/// solver's reused probe. Every sum runs in one fixed order (<see cref="PanelGemm"/>, <see cref="VectorMath.Sum{T}"/>)
-/// and the element-wise maths is one generic code for every <see cref="SimdPath"/>: a CPU run repeats bit for bit and
-/// gives the same bits on every path. The rounding differs from torch's GEMMs (about 1e-6 relative), which is why the
-/// kernel is a named setting.
+/// During a solve the decoder's weights are constant, so <see cref="Load(Decoder)"/> packs them once per solve
+/// (<see cref="PanelGemm.Pack"/>), straight from the tensors' bytes, in two layouts: transposed [in, out] for the
+/// forward and as stored [out, in] for the backward, so both are the same product of <see cref="PanelGemm"/>. Hidden
+/// widths are padded to 16 floats (zero weights there), and the batch to the micro-kernel's row block with zero
+/// latents; buffers grow with the largest batch seen and are reused, so a trial allocates nothing. The gradient comes
+/// from the activations of the latest <see cref="Forward"/>, like the torch solver's reused probe. Every sum runs in one
+/// fixed order (<see cref="PanelGemm"/>, <see cref="VectorMath.Sum{T}"/>) and the element-wise maths is one generic
+/// code for every <see cref="SimdPath"/>: a CPU run repeats bit for bit and gives the same bits on every path. The
+/// rounding differs from torch's GEMMs (about 1e-6 relative), which is why the kernel is a named setting.
 /// </remarks>
 public sealed class DecoderKernel
 {
@@ -29,14 +29,13 @@ public sealed class DecoderKernel
     ModelShape? shape;
     int layers;
     int[] widths = [], padded = [];
-    float[][] forwardWeights = [];    // layer l: [in_l, padded out_l], transposed
-    float[][] backwardWeights = [];   // layer l: [out_l, padded in_l], as torch stores it
-    float[][] biases = [];            // layer l: [padded out_l]
+    PackedPanels[] forwardWeights = [];    // layer l: W_l^T [in_l, out_l] with its bias
+    PackedPanels[] backwardWeights = [];   // layer l: W_l [out_l, in_l], as torch stores it
     float[][] activations = [];       // 0: z; 1..L-1: activation outputs; L: the decoder output y
     float[][] preActivations = [];    // SiLU only: the hidden layers' inputs to the activation, for its derivative
     float[][] deltas = [];            // dL/d(activation l): 0 = grad z, L = dL/dy
     float[] terms = [];               // one sample's loss terms, padded with zeros
-    float[] stored = [];              // one layer's weight as torch lays it out
+    readonly int rowBlock;
     int capacity, rows, blockRows;
     bool forwarded;
 
@@ -47,6 +46,7 @@ public sealed class DecoderKernel
         this.path = path ?? SimdPaths.Default;
         if (!SimdPaths.CanRun(this.path))
             throw new ArgumentException($"this CPU cannot run the {SimdPaths.Name(this.path)} path", nameof(path));
+        rowBlock = PanelGemm.RowBlock(this.path);
     }
 
     /// <summary>The instruction set this kernel runs on.</summary>
@@ -57,10 +57,10 @@ public sealed class DecoderKernel
 
     static int Pad(int width) => (width + PanelGemm.Lanes - 1) / PanelGemm.Lanes * PanelGemm.Lanes;
 
-    /// <summary>Copies the decoder's current weights; call once per solve (they change with every training step).</summary>
+    /// <summary>Packs the decoder's current weights; call once per solve (they change with every training step).</summary>
     public void Load(Decoder decoder) => Load(decoder.Shape, decoder.Layers);
 
-    /// <summary>Copies the weights of <paramref name="linears"/>, the affine layers of a decoder of <paramref name="model"/>, in order.</summary>
+    /// <summary>Packs the weights of <paramref name="linears"/>, the affine layers of a decoder of <paramref name="model"/>, in order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // once per solve, from the first solve on
     public void Load(ModelShape model, IReadOnlyList<Linear> linears)
     {
@@ -75,18 +75,11 @@ public sealed class DecoderKernel
             if (weightTensor.shape.Length != 2 || weightTensor.shape[0] != fanOut || weightTensor.shape[1] != fanIn ||
                 weightTensor.dtype != ScalarType.Float32 || biasTensor.numel() != fanOut || biasTensor.dtype != ScalarType.Float32)
                 throw new ArgumentException($"decoder layer {l + 1} must be float32 weight [{fanOut}, {fanIn}] and bias [{fanOut}], not {weightTensor.dtype} [{string.Join(", ", weightTensor.shape)}]", nameof(linears));
-            // Whole rows only: libtorch does the transpose, so a load is a few memory copies of the weights.
-            // The raw bytes of the contiguous CPU tensors: data<float>().CopyTo goes element by element (12 ms a load).
-            MemoryMarshal.Cast<byte, float>(biasTensor.bytes).CopyTo(biases[l]);
-            MemoryMarshal.Cast<byte, float>(weightTensor.bytes).CopyTo(stored);
-            var backward = backwardWeights[l];
-            for (int o = 0; o < fanOut; o++)
-                stored.AsSpan(o * fanIn, fanIn).CopyTo(backward.AsSpan(o * padded[l], fanIn));
-            using var transposed = weightTensor.t().contiguous();
-            MemoryMarshal.Cast<byte, float>(transposed.bytes).CopyTo(stored);
-            var forward = forwardWeights[l];
-            for (int i = 0; i < fanIn; i++)
-                stored.AsSpan(i * fanOut, fanOut).CopyTo(forward.AsSpan(i * padded[l + 1], fanOut));
+            // The raw bytes of the contiguous CPU tensors (data<float>() goes element by element), packed in one pass each.
+            var weight = MemoryMarshal.Cast<byte, float>(weightTensor.bytes);
+            var bias = MemoryMarshal.Cast<byte, float>(biasTensor.bytes);
+            forwardWeights[l] = PanelGemm.Pack(weight, 1, fanIn, fanIn, fanOut, bias, path, forwardWeights[l]);
+            backwardWeights[l] = PanelGemm.Pack(weight, fanIn, 1, fanOut, fanIn, ReadOnlySpan<float>.Empty, path, backwardWeights[l]);
         }
         forwarded = false;
     }
@@ -97,18 +90,9 @@ public sealed class DecoderKernel
         widths = model.Widths.ToArray();
         layers = model.LayerCount;
         padded = widths.Select(Pad).ToArray();
-        forwardWeights = new float[layers][];
-        backwardWeights = new float[layers][];
-        biases = new float[layers][];
-        int largest = 0;
-        for (int l = 0; l < layers; l++)
-        {
-            forwardWeights[l] = new float[widths[l] * padded[l + 1]];
-            backwardWeights[l] = new float[widths[l + 1] * padded[l]];
-            biases[l] = new float[padded[l + 1]];
-            largest = Math.Max(largest, widths[l] * widths[l + 1]);
-        }
-        stored = new float[largest];
+        // Filled by Load; later loads of the same model repack into the same memory.
+        forwardWeights = new PackedPanels[layers];
+        backwardWeights = new PackedPanels[layers];
         terms = new float[padded[layers]];
         activations = new float[layers + 1][];
         preActivations = new float[layers + 1][];
@@ -135,7 +119,7 @@ public sealed class DecoderKernel
 
         Reserve(rowCount);
         rows = rowCount;
-        blockRows = (rowCount + PanelGemm.RowBlock - 1) / PanelGemm.RowBlock * PanelGemm.RowBlock;
+        blockRows = (rowCount + rowBlock - 1) / rowBlock * rowBlock;
         // The latent rows go in at the padded stride, spare rows and columns zero.
         var input = activations[0];
         input.AsSpan(0, blockRows * padded[0]).Clear();
@@ -145,8 +129,7 @@ public sealed class DecoderKernel
         var activation = shape.Activation;
         for (int l = 0; l < layers; l++)
         {
-            PanelGemm.Multiply(activations[l], padded[l], forwardWeights[l], padded[l + 1], blockRows, widths[l], padded[l + 1],
-                biases[l], activations[l + 1], padded[l + 1], path);
+            PanelGemm.Multiply(activations[l], padded[l], blockRows, forwardWeights[l], activations[l + 1], padded[l + 1]);
             if (l == layers - 1) break;
             var hidden = activations[l + 1].AsSpan(0, blockRows * padded[l + 1]);
             if (activation == Activation.Silu) hidden.CopyTo(preActivations[l + 1]);
@@ -178,8 +161,7 @@ public sealed class DecoderKernel
         for (int l = layers - 1; l >= 0; l--)
         {
             // d(activation l) = d(pre-activation l+1) · W_l+1, then through the activation: d(pre-activation l).
-            PanelGemm.Multiply(deltas[l + 1], padded[l + 1], backwardWeights[l], padded[l], blockRows, widths[l + 1], padded[l],
-                ReadOnlySpan<float>.Empty, deltas[l], padded[l], path);
+            PanelGemm.Multiply(deltas[l + 1], padded[l + 1], blockRows, backwardWeights[l], deltas[l], padded[l]);
             if (l > 0)
             {
                 int count = blockRows * padded[l];
@@ -203,7 +185,7 @@ public sealed class DecoderKernel
 
     void Reserve(int rowCount)
     {
-        int need = (rowCount + PanelGemm.RowBlock - 1) / PanelGemm.RowBlock * PanelGemm.RowBlock;
+        int need = (rowCount + rowBlock - 1) / rowBlock * rowBlock;
         if (need <= capacity) return;
         // Grow with headroom so a slowly growing caller does not reallocate every call.
         capacity = Math.Max(need, capacity * 3 / 2);
