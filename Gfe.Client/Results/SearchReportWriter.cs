@@ -175,35 +175,48 @@ public static class SearchReportWriter
     }
 
     /// <summary>Per sampled setting: the replicate-mean loss of every configuration against the setting's value, one
-    /// colour per evaluation; a log axis when the values are positive and span more than a decade.</summary>
+    /// colour per evaluation; a log axis when the values are positive and span more than a decade. A setting whose
+    /// values are not numbers (a choice of lists such as <c>hidden</c>, or of names) gets one labelled column per
+    /// value, the evaluations side by side in it.</summary>
     static IEnumerable<string> SearchFigures(string folder, SearchAnalysis analysis)
     {
         var configurations = analysis.Configurations;
         foreach (var setting in analysis.SampledSettings)
         {
-            var values = configurations
-                .Select(c => double.TryParse(c.Setting(setting), NumberStyles.Float, Invariant, out var x) ? (double?)x : null)
+            var texts = configurations.Select(c => c.Setting(setting)).ToList();
+            var numbers = texts
+                .Select(t => double.TryParse(t, NumberStyles.Float, Invariant, out var x) ? (double?)x : null)
                 .ToList();
-            if (values.Any(v => v is null)) continue;
-            bool log = values.All(v => v > 0) && values.Max()!.Value / values.Min()!.Value > 10;
+            bool numeric = numbers.All(v => v is not null);
+            var categories = numeric ? [] : texts.Distinct().Order(StringComparer.Ordinal).ToList();
+            bool log = numeric && numbers.All(v => v > 0) && numbers.Max()!.Value / numbers.Min()!.Value > 10;
             var plot = ReportFigure.Create($"search: test loss against {setting}", setting, "test loss (per image, mean over replicates)");
             int colour = 0;
             // Losses at different datasets or train sizes are not comparable: one colour per evaluation and group.
             var groups = configurations.Select(c => (c.Setting("dataset"), c.Setting("trainSize"))).Distinct().ToList();
+            int series = analysis.Evaluations.Count * groups.Count;
             foreach (var evaluation in analysis.Evaluations)
             foreach (var (dataset, trainSize) in groups)
             {
+                // Side by side within a category's column, so that the evaluations do not hide each other.
+                double offset = numeric || series == 1 ? 0 : 0.5 * ((colour + 0.5) / series - 0.5);
                 var points = configurations
-                    .Select((c, i) => (X: values[i]!.Value, Loss: c.Summary(evaluation), Group: (c.Setting("dataset"), c.Setting("trainSize"))))
+                    .Select((c, i) => (X: numeric ? numbers[i]!.Value : categories.IndexOf(texts[i]) + offset,
+                                       Loss: c.Summary(evaluation), Group: (c.Setting("dataset"), c.Setting("trainSize"))))
                     .Where(p => p.Loss is not null && p.Group == (dataset, trainSize))
                     .ToList();
-                if (points.Count == 0) continue;
+                if (points.Count == 0) { colour++; continue; }
                 double[] xs = [.. points.Select(p => log ? Math.Log10(p.X) : p.X)];
                 double[] ys = [.. points.Select(p => p.Loss!.Mean)];
                 var scatter = plot.Add.ScatterPoints(xs, ys, plot.Add.Palette.GetColor(colour++));
                 scatter.LegendText = groups.Count == 1 ? evaluation : $"{evaluation}, {dataset} n={trainSize}";
             }
             if (log) ReportFigure.LogBottomAxis(plot);
+            if (!numeric)
+            {
+                plot.Axes.Bottom.SetTicks([.. categories.Select((_, i) => (double)i)], [.. categories]);
+                plot.Axes.SetLimitsX(-0.5, categories.Count - 0.5);
+            }
             plot.ShowLegend();
             yield return ReportFigure.Save(plot, folder, $"search.{setting}.png");
         }

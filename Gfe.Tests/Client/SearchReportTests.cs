@@ -166,4 +166,33 @@ public sealed class SearchReportTests : IDisposable
             Assert.True(colours.Count > 20, $"{figure}: only {colours.Count} colours");
         }
     }
+
+    [Fact]
+    public void A_choice_of_lists_gets_a_column_per_value()
+    {
+        // hidden sampled from two lists, lr from two values: both are drawn, hidden with its values as the ticks.
+        var rows = new List<RunRow>();
+        foreach (var hidden in new[] { "[128, 256]", "[300, 600]" })
+            foreach (var lr in new[] { 1e-3, 1e-2 })
+                foreach (var seed in new[] { 0, 1 })
+                {
+                    var row = Row("gfe-amd", 480, seed, lr, new() { ["GFE-amd"] = (hidden.StartsWith("[1", StringComparison.Ordinal) ? 0.2 : 0.3) + lr });
+                    rows.Add(row with { Key = $"{row.Key}.{hidden}", Settings = [.. row.Settings, KeyValuePair.Create("hidden", hidden)] });
+                }
+        var analysis = SearchAnalysis.Build(rows);
+        Assert.Contains("hidden", analysis.SampledSettings);
+
+        var figures = SearchReportWriter.Write(directory, "test", analysis);
+
+        var figure = Assert.Single(figures, f => f.EndsWith("search.hidden.png", StringComparison.Ordinal));
+        using var picture = SKBitmap.Decode(figure);
+        // Two columns in the tick order: [128, 256] (lower losses, low in the plot) on the left, [300, 600] (higher,
+        // up) on the right. Marker pixels are the palette's first colour; the legend sits bottom right.
+        bool Marker(int x, int y) => picture.GetPixel(x, y) is var c && c.Blue > 150 && c.Red < 80;
+        bool Any(int x0, int x1, int y0, int y1) =>
+            Enumerable.Range(x0, x1 - x0).Any(x => Enumerable.Range(y0, y1 - y0).Any(y => Marker(x, y)));
+        int w = picture.Width, h = picture.Height;
+        Assert.True(Any(0, w * 45 / 100, h / 2, h), "no point in the left column");
+        Assert.True(Any(w * 55 / 100, w, 0, h / 2), "no point in the right column");
+    }
 }
