@@ -34,7 +34,7 @@ public static class SolverBenchmark
             new AmdOptions { Tau = tau, Mode = AmdMode.Batch, Passes = AmdPasses.EveryTrial }),
         Amd("amd-batch-native", "AMD batch-coupled on the host SIMD decoder kernel (amd.kernel = native)",
             new AmdOptions { Tau = tau, Mode = AmdMode.Batch, Kernel = AmdKernel.Native }),
-        Amd("amd-per-sample", "AMD per-sample (FIX B1), lean passes reusing the probe's graph",
+        Amd("amd-per-sample", "AMD per-sample (method.md §6.1), lean passes reusing the probe's graph",
             new AmdOptions { Tau = tau, Mode = AmdMode.PerSample, Passes = AmdPasses.ReuseProbe }),
         Amd("amd-per-sample-native", "AMD per-sample on the host SIMD decoder kernel (amd.kernel = native)",
             new AmdOptions { Tau = tau, Mode = AmdMode.PerSample, Kernel = AmdKernel.Native }),
@@ -123,7 +123,7 @@ public static class SolverBenchmark
         using var decoder = new Decoder(generator);
         using var optimizer = new RmsProp(decoder.parameters(), 5e-4, 0.9, 1e-6);
 
-        // Training: the GFE-amd step (spec §3e) on fresh batches.
+        // Training: the GFE-amd step (docs/method.md §3e) on fresh batches.
         var clock = Stopwatch.StartNew();
         for (int b = 0; b < settings.TrainBatches; b++)
         {

@@ -4,7 +4,7 @@ using TorchSharp;
 namespace Gfe.Engine.Runs;
 
 /// <summary>
-/// Which code evaluates the decoder inside AMD trials (docs/method.md §6 B5/B6). Both run the same algorithm with the same
+/// Which code evaluates the decoder inside AMD trials (docs/method.md §6.5/6.6). Both run the same algorithm with the same
 /// decisions rule for rule (<see cref="Solvers.AmdStepRule"/>); they differ in float rounding (different summation
 /// orders in the products), so a solve may take a different number of accepted steps on a knife-edge, and in speed.
 /// </summary>

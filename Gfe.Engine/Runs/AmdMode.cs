@@ -1,6 +1,6 @@
 namespace Gfe.Engine.Runs;
 
-/// <summary>How the AMD solver couples the images of a batch (docs/method.md §3c, §6 B1/B2).</summary>
+/// <summary>How the AMD solver couples the images of a batch (docs/method.md §3c, §6.1/6.2).</summary>
 public enum AmdMode
 {
     /// <summary>
@@ -10,7 +10,7 @@ public enum AmdMode
     Batch,
 
     /// <summary>
-    /// Each image is its own flow problem (the paper's Algorithm 1, spec FIX B1): its own t, dt, loss history,
+    /// Each image is its own flow problem (the paper's Algorithm 1, docs/method.md §6.1): its own t, dt, loss history,
     /// convergence and fallback, exactly the batch-coupled algorithm with B = 1. Finished images stop costing work.
     /// </summary>
     PerSample,

@@ -12,7 +12,7 @@ public sealed record AmdOptions
     /// <summary>Initial and minimum restart step s0.</summary>
     public double DtStart { get; init; } = 1.0;
 
-    /// <summary>Largest step smax; it also scales the Armijo right-hand side (spec §6 B4).</summary>
+    /// <summary>Largest step smax; it also scales the Armijo right-hand side (docs/method.md §6.4).</summary>
     public double DtMax { get; init; } = 10.0;
 
     /// <summary>Growth factor kappa applied to the last accepted step.</summary>
@@ -21,7 +21,7 @@ public sealed record AmdOptions
     /// <summary>Backtracking factor beta applied to dt after a rejected trial.</summary>
     public double Beta { get; init; } = 0.5;
 
-    /// <summary>K: once dt falls below beta^K the step is force-accepted (the fallback of spec §3c).</summary>
+    /// <summary>K: once dt falls below beta^K the step is force-accepted (the fallback of docs/method.md §3c).</summary>
     public int MaxHalvings { get; init; } = 20;
 
     /// <summary>Armijo sigma of the sufficient-decrease test.</summary>

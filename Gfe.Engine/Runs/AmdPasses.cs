@@ -1,7 +1,7 @@
 namespace Gfe.Engine.Runs;
 
 /// <summary>
-/// Which decoder passes an AMD trial runs (docs/method.md §6 B5, §7). All three make the same decisions and return the
+/// Which decoder passes an AMD trial runs (docs/method.md §6.5, §7). All three make the same decisions and return the
 /// same z*; they differ only in cost, and in which gradient norms a trace can show.
 /// </summary>
 public enum AmdPasses

@@ -15,7 +15,7 @@ public sealed record AmdSolution(Tensor Latent, AmdStatistics Statistics, double
     /// <summary>Image rows carried by all decoder passes of the trials (the probe's rows, once per round).</summary>
     public long RowsEvaluated { get; init; }
 
-    /// <summary>Image rows through every decoder forward of the solve, z0's included (cost model, spec §7).</summary>
+    /// <summary>Image rows through every decoder forward of the solve, z0's included (cost model, docs/method.md §7).</summary>
     public long ForwardRows { get; init; }
 
     /// <summary>Image rows through every input-gradient backward of the solve, z0's included.</summary>

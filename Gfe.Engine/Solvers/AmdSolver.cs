@@ -13,11 +13,11 @@ namespace Gfe.Engine.Solvers;
 /// The adaptive minimise-distance (AMD) solver of the gradient flow dz/dt = -grad_z l(z) (docs/method.md §3c). In the
 /// reference's batch-coupled PARITY form one time t, one step dt and one convergence flag are shared by the whole
 /// batch, and a trial Euler step is accepted only if every image passes the sufficient-decrease test. In per-sample
-/// form (spec §6 B1) every image runs that same algorithm alone, as if B = 1, and only the unfinished images are
+/// form (docs/method.md §6.1) every image runs that same algorithm alone, as if B = 1, and only the unfinished images are
 /// carried through the decoder.
 /// </summary>
 /// <remarks>
-/// The semantics are the reference's; only the passes are leaner (spec §6 B5): the loss at the current point is
+/// The semantics are the reference's; only the passes are leaner (docs/method.md §6.5): the loss at the current point is
 /// cached instead of recomputed (same values), the loss at the trial point comes from a probe, and the input-gradient
 /// backward runs only if the decision needs it (see <see cref="AmdPasses"/>). A loss that went up fails the test
 /// whatever the gradient, because its right-hand side sigma*dt*dtmax*||g||^2 is never negative. The decoder's
@@ -129,7 +129,7 @@ public sealed class AmdSolver
 
     internal static float[] ToHost(Tensor values) => values.to(ScalarType.Float32).to(CPU).data<float>().ToArray();
 
-    /// <summary>The reference's convergence test (spec §3c): the mean slope of the last <paramref name="window"/>
+    /// <summary>The reference's convergence test (docs/method.md §3c): the mean slope of the last <paramref name="window"/>
     /// monitored losses is smaller in magnitude than <paramref name="tolerance"/>.</summary>
     internal static bool HasConverged(List<double> monitored, int window, double tolerance) =>
         monitored.Count >= window && Math.Abs(MeanSlope(monitored.GetRange(monitored.Count - window, window))) < tolerance;

@@ -11,11 +11,11 @@ namespace Gfe.Engine.Solvers;
 /// <remarks>
 /// Both modes are one algorithm over groups of images that share a time line (t, dt, loss window, convergence):
 /// batch-coupled (the reference, PARITY) is one group of all B images, whose trial is accepted only if every image
-/// passes; per-sample (spec §6 B1) is B groups of one image, each exactly the batch-coupled rule with B = 1. A round
+/// passes; per-sample (docs/method.md §6.1) is B groups of one image, each exactly the batch-coupled rule with B = 1. A round
 /// makes one trial for every group still flowing (not converged, t &lt; tau), carrying only their images through the
 /// decoder. The gradient at a trial point is asked for only where the decision needs it: a forced step, or a group
 /// whose losses all did not go up (a loss that went up fails the test whatever the gradient, because the right-hand
-/// side sigma*dt*dtmax*||g||^2 is never negative; spec §6 B5).
+/// side sigma*dt*dtmax*||g||^2 is never negative; docs/method.md §6.5).
 /// </remarks>
 static class AmdStepRule
 {
@@ -94,7 +94,7 @@ static class AmdStepRule
                 int k = activeGroups[a], first = k * size, trialFirst = a * size;
                 bool isForced = forcedGroup[a];
                 double timeBefore = time[k], trialDt = dt[k];
-                // The reference's acceptance test (spec §6 B4: gradient at the new point, times dtmax), in float32 as
+                // The reference's acceptance test (docs/method.md §6.4: gradient at the new point, times dtmax), in float32 as
                 // the reference's tensors are: l_i(z) - l_i(z1) >= sigma * dt * dtmax * ||grad l_i(z1)||^2 for all i.
                 float scale = (float)(options.Sigma * trialDt * options.DtMax);
                 bool ok = needs[a];
@@ -108,7 +108,7 @@ static class AmdStepRule
                 var lossBefore = trace is null ? null : loss[first..(first + size)];
                 if (ok)
                 {
-                    // The next step grows from this one but is clipped with the time BEFORE the step (spec §6 B3, PARITY).
+                    // The next step grows from this one but is clipped with the time BEFORE the step (docs/method.md §6.3, PARITY).
                     double nextDt = Math.Min(Math.Min(Math.Max(options.DtStart, options.Growth * dt[k]), options.DtMax), tau - time[k]);
                     double advance = dt[k];
                     time[k] += dt[k];

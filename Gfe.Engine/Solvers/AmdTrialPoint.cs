@@ -8,7 +8,7 @@ namespace Gfe.Engine.Solvers;
 
 /// <summary>
 /// The trial point z1 = z - dt * g of one AMD trial and the losses l_i(z1) there. The gradient at z1 is computed only
-/// when asked for, because the decrease test needs it only for images whose loss went down (spec §6 B5).
+/// when asked for, because the decrease test needs it only for images whose loss went down (docs/method.md §6.5).
 /// Its tensors belong to the caller's dispose scope.
 /// </summary>
 sealed class AmdTrialPoint

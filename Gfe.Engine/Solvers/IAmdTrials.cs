@@ -36,7 +36,7 @@ interface IAmdTrials
     /// <summary>z* detached, moved out of the solve's scopes to the caller's; ends the solve.</summary>
     Tensor Final();
 
-    /// <summary>Image rows through every decoder forward so far (cost model, spec §7).</summary>
+    /// <summary>Image rows through every decoder forward so far (cost model, docs/method.md §7).</summary>
     long ForwardRows { get; }
 
     /// <summary>Image rows through every input-gradient backward so far.</summary>

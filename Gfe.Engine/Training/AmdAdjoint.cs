@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace Gfe.Engine.Training;
 
 /// <summary>
-/// The exact adjoint gradient (spec §3d) of a GFE-amd batch: the flow is AMD's path through its accepted points, with
+/// The exact adjoint gradient (docs/method.md §3d) of a GFE-amd batch: the flow is AMD's path through its accepted points, with
 /// alpha = 1 (AMD's step takes alpha's role). Batch-coupled AMD has one path for the batch; per-sample AMD has one per
 /// image, each integrated on its own (images are independent problems, so the integrals add up).
 /// </summary>

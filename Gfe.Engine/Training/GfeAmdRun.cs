@@ -10,7 +10,7 @@ namespace Gfe.Engine.Training;
 /// <summary>
 /// GFE-amd (docs/method.md §3e, §4): for each batch, encode the data with AMD through the current decoder, treat the
 /// codes z* as constants (the approximate gradient, PARITY) or differentiate through the flow (the exact adjoint,
-/// spec §3d), and take one RMSprop step on L = sum_i l_i(D(z*)). Tested by encoding the test data with AMD through
+/// docs/method.md §3d), and take one RMSprop step on L = sum_i l_i(D(z*)). Tested by encoding the test data with AMD through
 /// the trained decoder. The rest of the run is the common <see cref="TorchRun"/>.
 /// </summary>
 public static class GfeAmdRun

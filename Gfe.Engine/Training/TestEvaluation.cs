@@ -11,7 +11,7 @@ namespace Gfe.Engine.Training;
 /// <summary>
 /// The test metric (docs/method.md §2, Table 1): the per-sample mean of the run's loss l over the test data, each sample
 /// reconstructed by some encoding and the decoder. A true per-sample mean, so a partial last batch is weighted
-/// correctly (spec §6 B8).
+/// correctly (docs/method.md §6.8).
 /// </summary>
 public static class TestEvaluation
 {

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 
 namespace Gfe.Tests.Engine;
 
-/// <summary>The exact adjoint over AMD's accepted points (spec §3d): the recorded path, and training with it.</summary>
+/// <summary>The exact adjoint over AMD's accepted points (docs/method.md §3d): the recorded path, and training with it.</summary>
 public class AmdAdjointTests
 {
     static readonly DatasetSplits Data = SyntheticImages.Splits(trainCount: 24, testCount: 6);

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Gfe.Tests.Engine;
 
 /// <summary>
-/// Per-sample AMD (docs/method.md §6 B1/B2) against the batch-coupled reference, and the lean trial passes (§6 B5)
+/// Per-sample AMD (docs/method.md §6.1/6.2) against the batch-coupled reference, and the lean trial passes (§6.5)
 /// against the pass-per-trial original, all through the solver's trace.
 /// </summary>
 public class AmdPerSampleTests
