@@ -56,19 +56,40 @@ public static class SweepAttachCommands
     static Command CreateStatus(Terminal terminal)
     {
         var command = new Command("status", $"""
-            Show where every run of a sweep on a cluster is (state, progress, silo, error), once. Submits nothing.
+            Show where every run of a sweep on a cluster is (state, progress, silo, error), once, and for a sweep with
+            earlyStop where its search is (done, cancelled or stopped by its budget; decisions; trials per rung;
+            training images committed). Submits nothing.
             Logs to {StatePaths.Directory}/<sweep>.log.
             {ExitCodes.Help}
             """);
         var attach = Attach(command, terminal);
         command.SetAction((parse, cancel) => attach(parse, null, cancel,
-            async (sweep, attachment, _) =>
-            {
-                var progress = await attachment.PollAsync(sweep.Runs, TimeSpan.Zero);
-                ShowStatus(sweep, progress, terminal);
-                return ExitCodes.Success;
-            }));
+            (sweep, attachment, _) => ShowStatusAsync(sweep, attachment, terminal)));
         return command;
+    }
+
+    /// <summary><c>gfe sweep status</c> once attached: every run, then, for a sweep with earlyStop, its search.</summary>
+    public static async Task<int> ShowStatusAsync(SweepFile sweep, SweepAttachment attachment, Terminal terminal)
+    {
+        var progress = await attachment.PollAsync(sweep.Runs, TimeSpan.Zero);
+        ShowStatus(sweep, progress, terminal);
+        if (EarlyStopPlan.Supported(sweep))
+            terminal.Output.WriteLine(SearchLine(await attachment.SearchStatusAsync(EarlyStopPlan.For(sweep, 1).Key)));
+        return ExitCodes.Success;
+    }
+
+    /// <summary>One line on a search: finished, cancelled, stopped by its budget or under way; its decisions, how many
+    /// trials stand at each rung, and the training images its starts and promotions committed.</summary>
+    public static string SearchLine(SweepStatus search)
+    {
+        if (!search.Started) return "search: not started on this cluster";
+        string state = search.Cancelled ? "cancelled"
+            : search.BudgetReached is { } budget ? $"{(search.Done ? "done" : "under way")}, budget reached ({budget})"
+            : search.Done ? "done" : "under way";
+        var rungs = search.ReachedRung.Values.GroupBy(r => r).OrderBy(g => g.Key)
+            .Select(g => g.Key == 0 ? $"{g.Count()} before the first rung" : $"{g.Count()} at rung {g.Key}");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"search: {state}; {search.Decisions} decisions; trials: {string.Join(", ", rungs)}; {search.ImagesCommitted:#,0} training images committed");
     }
 
     static Command CreateWatch(Terminal terminal)

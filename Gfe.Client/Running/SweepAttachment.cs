@@ -79,6 +79,9 @@ public sealed class SweepAttachment(IGrainFactory grains, TimeSpan pollInterval)
     /// promotes nothing more and cancels its runs in flight. Returns the search's status after.</summary>
     public Task<SweepStatus> CancelSearchAsync(string planKey) => grains.GetGrain<ISweepGrain>(planKey).Cancel();
 
+    /// <summary>Where the search of a sweep with earlyStop is (its grain's own status; it starts nothing).</summary>
+    public Task<SweepStatus> SearchStatusAsync(string planKey) => grains.GetGrain<ISweepGrain>(planKey).GetStatus();
+
     /// <summary>Asks every queued or running run of the sweep to stop; returns the runs it asked. Finished and
     /// never-submitted runs are left alone.</summary>
     public async Task<IReadOnlyList<RunRecord>> CancelAsync(IReadOnlyList<SweepRun> runs)

@@ -64,6 +64,11 @@ public sealed class SearchCancelTests(RunnerCluster cluster)
         // Nothing started after the cancel: the runs never started stay so.
         Assert.Equal(states.Count(s => s == RunState.NotStarted), afterwards.Runs.Count(r => r.Status.State == RunState.NotStarted));
         Assert.DoesNotContain(afterwards.Runs, r => r.Status.State is RunState.Queued or RunState.Running);
+        // gfe sweep status tells the search's own state too.
+        var status = new StringWriter();
+        await SweepAttachCommands.ShowStatusAsync(sweep, new SweepAttachment(cluster.Client), Terminal.Plain(status, status));
+        var searchLine = Assert.Single(status.ToString().Split('\n'), l => l.StartsWith("search: ", StringComparison.Ordinal));
+        Assert.Matches(@"^search: cancelled; [1-9][0-9]* decisions; trials: .*; [0-9,]+ training images committed", searchLine);
 
         // The same sweep again: it ends at once, cancelled, and trains nothing.
         long granted = cluster.JobSlots.Granted;
