@@ -48,13 +48,17 @@ public static class ReportCommand
         terminal.Output.WriteLine($"{Path.Combine(directory, ResultsWriter.TableMarkdownFile)}, {ResultsWriter.TableCsvFile}: {written.Pivot.Rows.Count} table rows");
         foreach (var figure in written.Figures) terminal.Output.WriteLine(figure);
         if (written.Figures.Count == 0) terminal.Output.WriteLine("no figures: no completed run has a curve in curves.csv");
-        if (written.Latents.Count > 0)
-        {
-            terminal.Output.WriteLine("latent codes against labels: correlation of the best single latent direction with each label (and its absolute value), mean over seeds");
-            foreach (var group in written.Latents.GroupBy(r => (r.Method, r.TrainSize, r.Label)))
-                terminal.Output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"  {group.Key.Method} trainSize {group.Key.TrainSize} {group.First().LabelText}: r {group.Average(r => r.R):F3}, with abs(label) {group.Average(r => r.RAbs):F3} (n={group.Count()})"));
-        }
+        if (written.Latents.Count > 0) PrintLatents(written.Latents, terminal.Output);
         return ExitCodes.Success;
+    }
+
+    /// <summary>The report's latent correlations, a line per method, train size and label (also the end of
+    /// <c>gfe sweep run</c>).</summary>
+    public static void PrintLatents(IReadOnlyList<LatentCorrelation> latents, TextWriter output)
+    {
+        output.WriteLine("latent codes against labels: correlation of the best single latent direction with each label (and its absolute value), mean over seeds");
+        foreach (var group in latents.GroupBy(r => (r.Method, r.TrainSize, r.Label)))
+            output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"  {group.Key.Method} trainSize {group.Key.TrainSize} {group.First().LabelText}: r {group.Average(r => r.R):F3}, with abs(label) {group.Average(r => r.RAbs):F3} (n={group.Count()})"));
     }
 }

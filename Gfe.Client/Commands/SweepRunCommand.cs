@@ -103,8 +103,9 @@ public static class SweepRunCommand
                 : terminal.Interactive ? await LiveSweepView.ShowAsync(terminal.Out, sweep.Name, report => runner.RunAsync(sweep.Runs, Also(report), cancel))
                 : await runner.RunAsync(sweep.Runs, Also(new PlainSweepView(terminal.Output).Report), cancel);
 
-            var notWritten = WriteResults(resultsDirectory, sweep, outcome);
+            var notWritten = WriteResults(resultsDirectory, sweep, outcome, out var report);
             Summarise(sweep, outcome, resultsDirectory, request.Quiet, terminal);
+            if (!request.Quiet && report is { Latents.Count: > 0 }) ReportCommand.PrintLatents(report.Latents, terminal.Output);
             if (notWritten is not null) throw notWritten;
             return outcome.ExitCode;
         }
@@ -117,11 +118,17 @@ public static class SweepRunCommand
     /// <summary>Writes the results; when some file cannot be written in the results folder, writes them all again
     /// into a new folder under gfe's state folder, so that finished runs are never lost, and returns the exception
     /// (exit code 4) to throw once the summary is printed.</summary>
-    public static GfeException? WriteResults(string resultsDirectory, SweepFile sweep, SweepOutcome outcome)
+    public static GfeException? WriteResults(string resultsDirectory, SweepFile sweep, SweepOutcome outcome) =>
+        WriteResults(resultsDirectory, sweep, outcome, out _);
+
+    /// <inheritdoc cref="WriteResults(string, SweepFile, SweepOutcome)"/>
+    /// <param name="report">What the report found (test-latent correlations, the search analysis), when written.</param>
+    public static GfeException? WriteResults(string resultsDirectory, SweepFile sweep, SweepOutcome outcome, out WrittenReport? report)
     {
+        report = null;
         try
         {
-            ResultsWriter.Write(resultsDirectory, sweep, outcome);
+            report = ResultsWriter.Write(resultsDirectory, sweep, outcome);
             return null;
         }
         catch (ResultsNotWrittenException e)

@@ -32,10 +32,11 @@ public static class ResultsWriter
 
     /// <summary>Writes every result file into <paramref name="directory"/> (created if needed). A file that cannot
     /// be written does not stop the others: each is tried, and then <see cref="ResultsNotWrittenException"/> names
-    /// the ones that failed.</summary>
-    public static void Write(string directory, SweepFile sweep, SweepOutcome outcome)
+    /// the ones that failed. Returns what the report found (null when it could not be written).</summary>
+    public static WrittenReport? Write(string directory, SweepFile sweep, SweepOutcome outcome)
     {
         var failed = new List<string>();
+        WrittenReport? report = null;
         Try(directory, () => Directory.CreateDirectory(directory));
         Try(RunsFile, () => WriteRuns(Path.Combine(directory, RunsFile), outcome.Runs));
         Try(CurvesFile, () => WriteCurves(Path.Combine(directory, CurvesFile), outcome.Runs));
@@ -43,8 +44,9 @@ public static class ResultsWriter
         Try(ReconstructionsFile, () => WriteReconstructions(Path.Combine(directory, ReconstructionsFile), outcome.Runs));
         Try("models", () => ModelFolders.Gather(directory, outcome.Runs));
         // The tables and figures come from the files just written, by the same code as 'gfe report'.
-        Try("tables and plots", () => ResultsReport.Write(directory, sweep.Name, sweep.Description));
+        Try("tables and plots", () => report = ResultsReport.Write(directory, sweep.Name, sweep.Description));
         if (failed.Count > 0) throw new ResultsNotWrittenException(directory, failed);
+        return report;
 
         void Try(string what, Action write)
         {

@@ -118,6 +118,8 @@ public sealed class OwnDataSweepTests : IDisposable
         // The report names the label: latents.md's table and the figure against it.
         Assert.Contains("| gfe-amd | 16 | phase |", File.ReadAllText(Path.Combine(results, LatentAnalysis.MarkdownFile)));
         Assert.True(File.Exists(Path.Combine(results, ModelFolders.LatentsFolder, runs.Rows[0]["key"] + ".label0.png")));
+        // ... and so does the end of gfe sweep run.
+        Assert.Matches(@"gfe-amd trainSize 16 phase: r -?[01]\.[0-9]{3}, with abs\(label\) -?[01]\.[0-9]{3} \(n=1\)", output);
 
         // 1-D samples are drawn as curves (three panels side by side), not as 28x28 images, and stay out of Figure 3.
         foreach (var row in runs.Rows)
