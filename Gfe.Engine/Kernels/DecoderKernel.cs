@@ -282,8 +282,8 @@ public sealed class DecoderKernel
         Grow(ref product, fanOut * inStride);
         var delta = deltas[l + 1];
         var rdelta = rDeltas[l + 1];
-        for (int o = 0; o < fanOut; o++)
-            for (int r = 0; r < rowCount; r++)
+        for (int r = 0; r < rowCount; r++)
+            for (int o = 0; o < fanOut; o++)
             {
                 transposed[o * depth + r] = rdelta[r * outStride + o];
                 transposed[o * depth + rowCount + r] = delta[r * outStride + o];
@@ -293,11 +293,30 @@ public sealed class DecoderKernel
         PanelGemm.Multiply(transposed, depth, stacked, inStride, fanOut, depth, inStride, ReadOnlySpan<float>.Empty, product, inStride, path);
         for (int o = 0; o < fanOut; o++)
         {
-            for (int i = 0; i < fanIn; i++) weightSum[o * fanIn + i] += weight * product[o * inStride + i];
+            AddScaledRow(weightSum.AsSpan(o * fanIn, fanIn), product.AsSpan(o * inStride, fanIn), weight);
             float bias = 0;
             for (int r = 0; r < rowCount; r++) bias += rdelta[r * outStride + o];
             biasSum[o] += weight * bias;
         }
+    }
+
+    void AddScaledRow(Span<float> into, ReadOnlySpan<float> values, float weight)
+    {
+        int count = into.Length;
+        switch (path)
+        {
+            case SimdPath.Avx512: AddScaledRow<Lanes512>(into, values, weight, count); break;
+            case SimdPath.Avx2: AddScaledRow<Lanes256>(into, values, weight, count); break;
+            case SimdPath.Vector128: AddScaledRow<Lanes128>(into, values, weight, count); break;
+            default: AddScaledRow<Lane1>(into, values, weight, count); break;
+        }
+    }
+
+    static void AddScaledRow<T>(Span<float> into, ReadOnlySpan<float> values, float weight, int count) where T : struct, ILanes<T>
+    {
+        int whole = count / T.Count * T.Count;
+        VectorMath.AddScaled<T>(into, values, weight, 0, whole);
+        VectorMath.AddScaled<Lane1>(into, values, weight, whole, count);
     }
 
     static void Grow(ref float[] buffer, int length)

@@ -337,6 +337,23 @@ public static class VectorMath
         }
     }
 
+    /// <summary>
+    /// into[i] = into[i] + values[i] * weight over [start, end) with <typeparamref name="T"/>'s width (a multiply, then an
+    /// add: no fused rounding, so the caller's Lane1 tail gives the same bits).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddScaled<T>(Span<float> into, ReadOnlySpan<float> values, float weight, int start, int end) where T : struct, ILanes<T>
+    {
+        ref float i0 = ref MemoryMarshal.GetReference(into);
+        ref float v0 = ref MemoryMarshal.GetReference(values);
+        var w = T.Create(weight);
+        for (int i = start; i + T.Count <= end; i += T.Count)
+        {
+            ref float at = ref Unsafe.Add(ref i0, i);
+            T.Store(T.Load(ref at) + T.Load(ref Unsafe.Add(ref v0, i)) * w, ref at);
+        }
+    }
+
     /// <summary>The BCE's eps (docs/method.md §2) in float32, as the reference adds it.</summary>
     public const float Epsilon = (float)Losses.ReconstructionLoss.Epsilon;
 
