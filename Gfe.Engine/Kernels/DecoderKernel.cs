@@ -10,7 +10,8 @@ namespace Gfe.Engine.Kernels;
 /// A decoder's latent-side work for the AMD solver, on the host in float32 without torch, for any
 /// <see cref="ModelShape"/>: for a batch of latents z [n, latent] against data x [n, D], the forward D(z) (affine
 /// layers with the shape's activation between them), the per-sample loss l_i (BCE on sigmoid(y) or MSE on y, each the
-/// mean over the D features) and, on demand, grad_z l_i by the backward to the input only.
+/// mean over the D features) and, on demand, grad_z l_i by the backward to the input only; for the flows' exact
+/// adjoints also Pearlmutter's R-pass (<see cref="RPass"/>: H v and d/dtheta [v . grad_z L]) on the same packed weights.
 /// </summary>
 /// <remarks>
 /// During a solve the decoder's weights are constant, so <see cref="Load(Decoder)"/> packs them once per solve
