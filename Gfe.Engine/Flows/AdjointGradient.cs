@@ -19,24 +19,24 @@ public static class AdjointGradient
 {
     /// <summary>
     /// The flow integral ∫ alpha(t) ∂theta[a(t) . grad_z L(z(t))] dt over the <paramref name="trajectory"/>, as one
-    /// tensor per decoder parameter (decoder.parameters() order), detached.
+    /// tensor per decoder parameter (decoder.parameters() order), detached. <paramref name="passes"/>: what evaluates
+    /// the gradient and the R-passes (null: torch, <see cref="TorchAdjointPasses"/>).
     /// </summary>
     public static Tensor[] FlowIntegral(
-        Decoder decoder, Tensor images, LatentTrajectory trajectory, Func<double, double> alpha, AdjointStepper stepper)
+        Decoder decoder, Tensor images, LatentTrajectory trajectory, Func<double, double> alpha, AdjointStepper stepper,
+        IAdjointPasses? passes = null)
     {
         var times = trajectory.Times;
         int last = times.Count - 1;
-        var parameters = decoder.parameters().ToArray();
-        var integral = parameters.Select(p => torch.zeros_like(p, requires_grad: false)).ToArray();
-        if (last < 1) return integral;   // a flow that never moved has nothing to integrate
+        passes ??= new TorchAdjointPasses(decoder, images);
+        if (last < 1) return passes.Integral();   // a flow that never moved has nothing to integrate
 
         // H a at time t: the adjoint's right-hand side between grid points, where the integrand is not needed.
-        Tensor AdjointSlope(double t, Tensor a) =>
-            DecoderRPass.Run(decoder, images, trajectory.At(t), a).HessianVector.Times(alpha(t));
+        Tensor AdjointSlope(double t, Tensor a) => passes.HessianVector(trajectory.At(t), a).Times(alpha(t));
 
         Tensor adjoint;
         using (var start = torch.NewDisposeScope())
-            adjoint = LatentGradient.Of(decoder, images, trajectory.States[last]).MoveToOuterDisposeScope();
+            adjoint = passes.Gradient(trajectory.States[last]).MoveToOuterDisposeScope();
 
         for (int k = last; k >= 0; k--)
         {
@@ -45,16 +45,16 @@ public static class AdjointGradient
             // The trapezoid weight of point k: alpha there times half of each neighbouring interval.
             double before = k > 0 ? times[k] - times[k - 1] : 0, after = k < last ? times[k + 1] - times[k] : 0;
             double weight = alpha(times[k]) * (before + after) / 2;
-            var pass = DecoderRPass.Run(decoder, images, trajectory.States[k], adjoint, integral, weight);
+            var hessianVector = passes.Accumulate(trajectory.States[k], adjoint, weight);
             if (k == 0) break;
 
-            var slope = pass.HessianVector.Times(alpha(times[k]));
+            var slope = hessianVector.Times(alpha(times[k]));
             var next = stepper == AdjointStepper.Rk4
                 ? Rk4.Step(AdjointSlope, times[k], -before, adjoint, slope)
                 : adjoint.Minus(slope.Times(before));
             adjoint = next.MoveToOuterDisposeScope();
         }
-        return integral;
+        return passes.Integral();
     }
 
     /// <summary>

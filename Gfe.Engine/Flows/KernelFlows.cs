@@ -10,7 +10,8 @@ namespace Gfe.Engine.Flows;
 /// The RK4 and Nesterov flows on the host <see cref="DecoderKernel"/> (flow.kernel = native): every right-hand side
 /// grad_z L is one kernel forward and one backward to the latent, the RK4 stages are <see cref="HostFlow"/>'s float
 /// loops, and only z0, the images and the result cross into torch. Encodes for training (approximate gradient), for the
-/// test and, with the path kept, for the exact adjoint, whose R-pass then runs on torch from the returned trajectory.
+/// test and, with the path kept, for the exact adjoint, whose gradients and R-passes then run on the same kernel
+/// (<see cref="AdjointPasses"/>).
 /// </summary>
 /// <remarks>One instance per thread (one per run): the kernel's and the flow's buffers are reused between solves.</remarks>
 public sealed class KernelFlows
@@ -75,11 +76,15 @@ public sealed class KernelFlows
         kernel.Gradient(gradient, norms);
     }
 
-    static float[] Host(Tensor values) => values.detach().reshape(-1).to(ScalarType.Float32).cpu().data<float>().ToArray();
+    /// <summary>The exact adjoint's gradients and R-passes for these images on this instance's kernel, at the
+    /// <paramref name="decoder"/>'s current weights.</summary>
+    public IAdjointPasses AdjointPasses(Decoder decoder, Tensor images) => new KernelAdjointPasses(kernel, decoder, images);
+
+    internal static float[] Host(Tensor values) => values.detach().reshape(-1).to(ScalarType.Float32).cpu().data<float>().ToArray();
 
     /// <summary>The latents as a tensor in libtorch's own memory (not over a managed array, whose alignment would change
     /// the rounding of the decoder's products from run to run; docs/platform-notes.md).</summary>
-    static Tensor Latents(float[] values, int latent, Device device)
+    internal static Tensor Latents(float[] values, int latent, Device device)
     {
         using var wrapped = torch.tensor(values, [values.Length / latent, latent]);
         return wrapped.to(device).clone();

@@ -27,20 +27,21 @@ public static class NesterovAdjoint
     /// The flow integral C with dtheta L(z*) = ∂theta L(z*) - C, for <see cref="AdjointGradient.WithFlowCorrection"/>:
     /// the sum over all steps and stages of alpha(t_s) ∂theta[km_s . grad_z L(z_s)], one tensor per decoder parameter
     /// (decoder.parameters() order), detached. The <paramref name="trajectory"/> must come from
-    /// <paramref name="flow"/>.Solve with these images: its slopes are the velocities m(t_k).
+    /// <paramref name="flow"/>.Solve with these images: its slopes are the velocities m(t_k). <paramref name="passes"/>:
+    /// what evaluates the gradients and the R-passes (null: torch, <see cref="TorchAdjointPasses"/>).
     /// </summary>
-    public static Tensor[] FlowIntegral(Decoder decoder, Tensor images, LatentTrajectory trajectory, NesterovFlow flow)
+    public static Tensor[] FlowIntegral(Decoder decoder, Tensor images, LatentTrajectory trajectory, NesterovFlow flow,
+        IAdjointPasses? passes = null)
     {
         if (trajectory.Slopes is null || trajectory.Slopes.Count != trajectory.States.Count)
             throw new ArgumentException("the Nesterov adjoint needs the velocities m(t_k) as the trajectory's slopes");
         var times = trajectory.Times;
         int last = times.Count - 1;
         int size = (int)trajectory.Final.shape[1];
-        var parameters = decoder.parameters().ToArray();
-        var integral = parameters.Select(p => torch.zeros_like(p, requires_grad: false)).ToArray();
-        if (last < 1) return integral;
+        passes ??= new TorchAdjointPasses(decoder, images);
+        if (last < 1) return passes.Integral();
 
-        Tensor Gradient(Tensor z) => LatentGradient.Of(decoder, images, z);
+        Tensor Gradient(Tensor z) => passes.Gradient(z);
 
         // The cotangent of one stage (t_s, Y_s) pulled back through F, with its parameter part added into the integral.
         Tensor Pull(double t, Tensor stage, Tensor cotangent)
@@ -48,15 +49,15 @@ public static class NesterovAdjoint
             double alpha = flow.Grid.Alpha(t);
             var kz = cotangent[.., ..size];
             var km = cotangent[.., size..];
-            var pass = DecoderRPass.Run(decoder, images, stage[.., ..size], km, integral, alpha);
-            return torch.cat([pass.HessianVector.Times(-alpha), kz.Minus(km.Times(flow.Friction(t)))], 1);
+            var hessianVector = passes.Accumulate(stage[.., ..size], km, alpha);
+            return torch.cat([hessianVector.Times(-alpha), kz.Minus(km.Times(flow.Friction(t)))], 1);
         }
 
         // y-bar at tau: (grad_z L(z*), 0), since L depends on the position only.
         Tensor adjoint;
         using (var start = torch.NewDisposeScope())
         {
-            var position = LatentGradient.Of(decoder, images, trajectory.Final);
+            var position = passes.Gradient(trajectory.Final);
             adjoint = torch.cat([position, torch.zeros_like(position)], 1).MoveToOuterDisposeScope();
         }
 
@@ -100,6 +101,6 @@ public static class NesterovAdjoint
             adjoint = previous.MoveToOuterDisposeScope();
         }
         adjoint.Dispose();   // the cotangent of (z0, m0), which the parameters do not reach
-        return integral;
+        return passes.Integral();
     }
 }

@@ -10,7 +10,8 @@ namespace Gfe.Engine.Kernels;
 /// A decoder's latent-side work for the AMD solver, on the host in float32 without torch, for any
 /// <see cref="ModelShape"/>: for a batch of latents z [n, latent] against data x [n, D], the forward D(z) (affine
 /// layers with the shape's activation between them), the per-sample loss l_i (BCE on sigmoid(y) or MSE on y, each the
-/// mean over the D features) and, on demand, grad_z l_i by the backward to the input only.
+/// mean over the D features) and, on demand, grad_z l_i by the backward to the input only; for the flows' exact
+/// adjoints also Pearlmutter's R-pass (<see cref="RPass"/>: H v and d/dtheta [v . grad_z L]) on the same packed weights.
 /// </summary>
 /// <remarks>
 /// During a solve the decoder's weights are constant, so <see cref="Load(Decoder)"/> packs them once per solve
@@ -35,6 +36,13 @@ public sealed class DecoderKernel
     float[][] preActivations = [];    // SiLU only: the hidden layers' inputs to the activation, for its derivative
     float[][] deltas = [];            // dL/d(activation l): 0 = grad z, L = dL/dy
     float[] terms = [];               // one sample's loss terms, padded with zeros
+    // The R-pass's (RPass) own state, allocated on its first use: AMD never pays for it.
+    PackedPanels[] forwardLinear = [];   // layer l: W_l^T without its bias (R{u} = R{h} W^T), sharing forwardWeights' data
+    float[][] rActivations = [];      // R{h_l}: 0 = v; 1..L-1: hidden layers; L: R{y}
+    float[][] rPreActivations = [];   // R{u_l} of the hidden layers
+    float[][] rDeltas = [];           // R{dL/d(activation l)}: 0 = H v, L = R{dl/dy}
+    float[] rLosses = [], transposed = [], stacked = [], product = [];
+    int rCapacity;
     readonly int rowBlock;
     int capacity, rows, blockRows;
     bool forwarded;
@@ -80,6 +88,7 @@ public sealed class DecoderKernel
             var bias = MemoryMarshal.Cast<byte, float>(biasTensor.bytes);
             forwardWeights[l] = PanelGemm.Pack(weight, 1, fanIn, fanIn, fanOut, bias, path, forwardWeights[l]);
             backwardWeights[l] = PanelGemm.Pack(weight, fanIn, 1, fanOut, fanIn, ReadOnlySpan<float>.Empty, path, backwardWeights[l]);
+            forwardLinear[l] = PanelGemm.WithoutBias(forwardWeights[l], forwardLinear[l]);
         }
         forwarded = false;
     }
@@ -93,6 +102,11 @@ public sealed class DecoderKernel
         // Filled by Load; later loads of the same model repack into the same memory.
         forwardWeights = new PackedPanels[layers];
         backwardWeights = new PackedPanels[layers];
+        forwardLinear = new PackedPanels[layers];
+        rActivations = new float[layers + 1][];
+        rPreActivations = new float[layers + 1][];
+        rDeltas = new float[layers + 1][];
+        rCapacity = 0;
         terms = new float[padded[layers]];
         activations = new float[layers + 1][];
         preActivations = new float[layers + 1][];
@@ -181,6 +195,189 @@ public sealed class DecoderKernel
             }
             normsSquared[r] = norm;
         }
+    }
+
+    /// <summary>
+    /// Pearlmutter's R-pass, as the torch <c>DecoderRPass</c> computes it (docs/method.md §3d): for the batch loss
+    /// L = sum_i l_i at z [n, latent] against data [n, D], grad_z L and H v = R{grad_z L} in direction v [n, latent],
+    /// and, if <paramref name="parameterSum"/> is given, weight * d/dtheta [v . grad_z L] added into it (one float array
+    /// per decoder parameter in decoder.parameters() order: W_l row-major [out, in], then b_l). Runs its own
+    /// <see cref="Forward"/> (dL/dy stays as it left it), so a later <see cref="Gradient"/> is the gradient at this z. Every sum in one fixed order, as in the rest
+    /// of the kernel: the same bits on every path.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void RPass(ReadOnlySpan<float> z, ReadOnlySpan<float> v, ReadOnlySpan<float> data, int rowCount,
+        Span<float> gradient, Span<float> hessianVector, IReadOnlyList<float[]>? parameterSum = null, float weight = 1)
+    {
+        if (shape is null) throw new InvalidOperationException("DecoderKernel.Load(decoder) must run before RPass");
+        if (rowCount < 1) throw new ArgumentException($"the R-pass needs at least one latent, not {rowCount}", nameof(rowCount));
+        int latent = widths[0];
+        if (v.Length < (long)rowCount * latent) throw new ArgumentException($"v holds {v.Length} floats, fewer than {rowCount} x {latent}", nameof(v));
+        if (gradient.Length < rowCount * latent) throw new ArgumentException($"gradient holds {gradient.Length} floats, fewer than {rowCount} x {latent}", nameof(gradient));
+        if (hessianVector.Length < rowCount * latent) throw new ArgumentException($"H v holds {hessianVector.Length} floats, fewer than {rowCount} x {latent}", nameof(hessianVector));
+        if (parameterSum is not null)
+        {
+            if (parameterSum.Count != 2 * layers) throw new ArgumentException($"the parameter sum needs {2 * layers} arrays, not {parameterSum.Count}", nameof(parameterSum));
+            for (int l = 0; l < layers; l++)
+                if (parameterSum[2 * l].Length < widths[l + 1] * widths[l] || parameterSum[2 * l + 1].Length < widths[l + 1])
+                    throw new ArgumentException($"the parameter sum of layer {l + 1} must hold [{widths[l + 1]}, {widths[l]}] and [{widths[l + 1]}]", nameof(parameterSum));
+        }
+        if (rLosses.Length < rowCount) rLosses = new float[rowCount];
+        Forward(z, data, rowCount, rLosses);
+        ReserveR();
+
+        // R-forward: R{u_l} = R{h_l-1} W^T (no bias), R{h_l} = f'(u_l) R{u_l}, R{y} last.
+        var activation = shape.Activation;
+        var direction = rActivations[0];
+        direction.AsSpan(0, blockRows * padded[0]).Clear();
+        for (int r = 0; r < rowCount; r++)
+            v.Slice(r * latent, latent).CopyTo(direction.AsSpan(r * padded[0], latent));
+        bool silu = activation == Activation.Silu;
+        for (int l = 0; l < layers; l++)
+        {
+            var into = l == layers - 1 ? rActivations[layers] : rPreActivations[l + 1];
+            PanelGemm.Multiply(rActivations[l], padded[l], blockRows, forwardLinear[l], into, padded[l + 1]);
+            if (l == layers - 1) break;
+            int count = blockRows * padded[l + 1];
+            RForward(activation, rActivations[l + 1].AsSpan(0, count), rPreActivations[l + 1].AsSpan(0, count),
+                activations[l + 1].AsSpan(0, count), silu ? preActivations[l + 1].AsSpan(0, count) : ReadOnlySpan<float>.Empty);
+        }
+
+        // R{dl/dy} = d2l/dy2 R{y}, row by row as the loss itself (full registers, then the ragged tail one float at a time).
+        int output = widths[layers], stride = padded[layers];
+        var ry = rActivations[layers];
+        var outputR = rDeltas[layers];
+        ry.AsSpan(0, rowCount * stride).CopyTo(outputR);
+        outputR.AsSpan(rowCount * stride, (blockRows - rowCount) * stride).Clear();
+        for (int r = 0; r < rowCount; r++)
+            LossCurvatureRow(shape.Loss, activations[layers].AsSpan(r * stride, output), data.Slice(r * output, output),
+                outputR.AsSpan(r * stride, output), 1f / output);
+
+        // Backward and R-backward, with the parameter part of each layer taken before its deltas move down.
+        for (int l = layers - 1; l >= 0; l--)
+        {
+            if (parameterSum is not null) AccumulateParameters(l, rowCount, parameterSum[2 * l], parameterSum[2 * l + 1], weight);
+            PanelGemm.Multiply(deltas[l + 1], padded[l + 1], blockRows, backwardWeights[l], deltas[l], padded[l]);
+            PanelGemm.Multiply(rDeltas[l + 1], padded[l + 1], blockRows, backwardWeights[l], rDeltas[l], padded[l]);
+            if (l == 0) break;
+            int count = blockRows * padded[l];
+            RDerive(activation, deltas[l].AsSpan(0, count), rDeltas[l].AsSpan(0, count), rPreActivations[l].AsSpan(0, count),
+                activations[l].AsSpan(0, count), silu ? preActivations[l].AsSpan(0, count) : ReadOnlySpan<float>.Empty);
+        }
+        for (int r = 0; r < rowCount; r++)
+        {
+            deltas[0].AsSpan(r * padded[0], latent).CopyTo(gradient.Slice(r * latent, latent));
+            rDeltas[0].AsSpan(r * padded[0], latent).CopyTo(hessianVector.Slice(r * latent, latent));
+        }
+    }
+
+    /// <summary>
+    /// Layer l's part of d/dtheta [v . grad_z L]: R{dL/dW} = R{delta}^T h + delta^T R{h}, as one product over the
+    /// stacked batch [R{delta} delta]^T [h; R{h}] (the torch pass's single GEMM), and R{dL/db} = sum over rows of R{delta}.
+    /// </summary>
+    void AccumulateParameters(int l, int rowCount, float[] weightSum, float[] biasSum, float weight)
+    {
+        int fanIn = widths[l], fanOut = widths[l + 1], inStride = padded[l], outStride = padded[l + 1], depth = 2 * rowCount;
+        Grow(ref transposed, fanOut * depth);
+        Grow(ref stacked, depth * inStride);
+        Grow(ref product, fanOut * inStride);
+        var delta = deltas[l + 1];
+        var rdelta = rDeltas[l + 1];
+        for (int r = 0; r < rowCount; r++)
+            for (int o = 0; o < fanOut; o++)
+            {
+                transposed[o * depth + r] = rdelta[r * outStride + o];
+                transposed[o * depth + rowCount + r] = delta[r * outStride + o];
+            }
+        activations[l].AsSpan(0, rowCount * inStride).CopyTo(stacked);
+        rActivations[l].AsSpan(0, rowCount * inStride).CopyTo(stacked.AsSpan(rowCount * inStride));
+        PanelGemm.Multiply(transposed, depth, stacked, inStride, fanOut, depth, inStride, ReadOnlySpan<float>.Empty, product, inStride, path);
+        for (int o = 0; o < fanOut; o++)
+        {
+            AddScaledRow(weightSum.AsSpan(o * fanIn, fanIn), product.AsSpan(o * inStride, fanIn), weight);
+            float bias = 0;
+            for (int r = 0; r < rowCount; r++) bias += rdelta[r * outStride + o];
+            biasSum[o] += weight * bias;
+        }
+    }
+
+    void AddScaledRow(Span<float> into, ReadOnlySpan<float> values, float weight)
+    {
+        int count = into.Length;
+        switch (path)
+        {
+            case SimdPath.Avx512: AddScaledRow<Lanes512>(into, values, weight, count); break;
+            case SimdPath.Avx2: AddScaledRow<Lanes256>(into, values, weight, count); break;
+            case SimdPath.Vector128: AddScaledRow<Lanes128>(into, values, weight, count); break;
+            default: AddScaledRow<Lane1>(into, values, weight, count); break;
+        }
+    }
+
+    static void AddScaledRow<T>(Span<float> into, ReadOnlySpan<float> values, float weight, int count) where T : struct, ILanes<T>
+    {
+        int whole = count / T.Count * T.Count;
+        VectorMath.AddScaled<T>(into, values, weight, 0, whole);
+        VectorMath.AddScaled<Lane1>(into, values, weight, whole, count);
+    }
+
+    static void Grow(ref float[] buffer, int length)
+    {
+        if (buffer.Length < length) buffer = new float[length];
+    }
+
+    void ReserveR()
+    {
+        if (rCapacity >= capacity) return;
+        rCapacity = capacity;
+        for (int l = 0; l <= layers; l++)
+        {
+            rActivations[l] = new float[capacity * padded[l]];
+            rDeltas[l] = new float[capacity * padded[l]];
+            if (l > 0 && l < layers) rPreActivations[l] = new float[capacity * padded[l]];
+        }
+    }
+
+    void RForward(Activation activation, Span<float> rh, ReadOnlySpan<float> ra, ReadOnlySpan<float> output, ReadOnlySpan<float> preActivation)
+    {
+        switch (path)
+        {
+            case SimdPath.Avx512: VectorMath.RForward<Lanes512>(activation, rh, ra, output, preActivation); break;
+            case SimdPath.Avx2: VectorMath.RForward<Lanes256>(activation, rh, ra, output, preActivation); break;
+            case SimdPath.Vector128: VectorMath.RForward<Lanes128>(activation, rh, ra, output, preActivation); break;
+            default: VectorMath.RForward<Lane1>(activation, rh, ra, output, preActivation); break;
+        }
+    }
+
+    void RDerive(Activation activation, Span<float> delta, Span<float> rdelta, ReadOnlySpan<float> ra, ReadOnlySpan<float> output,
+        ReadOnlySpan<float> preActivation)
+    {
+        switch (path)
+        {
+            case SimdPath.Avx512: VectorMath.RDerive<Lanes512>(activation, delta, rdelta, ra, output, preActivation); break;
+            case SimdPath.Avx2: VectorMath.RDerive<Lanes256>(activation, delta, rdelta, ra, output, preActivation); break;
+            case SimdPath.Vector128: VectorMath.RDerive<Lanes128>(activation, delta, rdelta, ra, output, preActivation); break;
+            default: VectorMath.RDerive<Lane1>(activation, delta, rdelta, ra, output, preActivation); break;
+        }
+    }
+
+    void LossCurvatureRow(LossKind loss, ReadOnlySpan<float> y, ReadOnlySpan<float> x, Span<float> rdelta, float scale)
+    {
+        int count = y.Length;
+        switch (path)
+        {
+            case SimdPath.Avx512: LossCurvatureRow<Lanes512>(loss, y, x, rdelta, scale, count); break;
+            case SimdPath.Avx2: LossCurvatureRow<Lanes256>(loss, y, x, rdelta, scale, count); break;
+            case SimdPath.Vector128: LossCurvatureRow<Lanes128>(loss, y, x, rdelta, scale, count); break;
+            default: LossCurvatureRow<Lane1>(loss, y, x, rdelta, scale, count); break;
+        }
+    }
+
+    static void LossCurvatureRow<T>(LossKind loss, ReadOnlySpan<float> y, ReadOnlySpan<float> x, Span<float> rdelta, float scale, int count)
+        where T : struct, ILanes<T>
+    {
+        int whole = count / T.Count * T.Count;
+        VectorMath.LossCurvature<T>(loss, y, x, rdelta, 0, whole, scale);
+        VectorMath.LossCurvature<Lane1>(loss, y, x, rdelta, whole, count, scale);
     }
 
     void Reserve(int rowCount)

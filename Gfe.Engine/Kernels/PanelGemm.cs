@@ -102,6 +102,19 @@ public static class PanelGemm
     }
 
     /// <summary>
+    /// The panels of <paramref name="packed"/> with a zero bias, sharing its packed data (the R-pass multiplies by the
+    /// forward weights without their bias). Reuses <paramref name="into"/> when given; repeat after every repack.
+    /// </summary>
+    public static PackedPanels WithoutBias(PackedPanels packed, PackedPanels? into = null)
+    {
+        var view = into is not null && into.Path == packed.Path ? into : new PackedPanels(packed.Path);
+        view.Data = packed.Data;
+        (view.K, view.N) = (packed.K, packed.N);
+        if (view.Bias.Length < packed.Bias.Length) view.Bias = new float[packed.Bias.Length];   // zeros, never written
+        return view;
+    }
+
+    /// <summary>
     /// C[i, j] = bias[j] + sum_p A[i, p] B[p, j] for i &lt; m, j &lt; n, p &lt; k, with B and the bias packed by
     /// <see cref="Pack"/>; columns n to n rounded up to <see cref="Lanes"/> get zero.
     /// </summary>

@@ -210,6 +210,150 @@ public static class VectorMath
         }
     }
 
+    /// <summary>
+    /// f'(u) and f''(u) of one register of a hidden layer, for the R-pass: ELU, ReLU and tanh from the output h = f(u)
+    /// as <see cref="Derive{T}"/> does (ELU: 1, 0 where h &gt; 0, else h + 1 twice; ReLU: 1 or 0, and 0; tanh: 1 - h^2
+    /// and -2 h (1 - h^2)); SiLU from u: s (1 + u (1 - s)) and s (1 - s)(2 + u (1 - 2 s)), s = sigmoid(u).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void SlopeAndCurvature<T>(Activation activation, ref float h, ref float u, out T slope, out T curvature)
+        where T : struct, ILanes<T>
+    {
+        var zero = T.Create(0f);
+        var one = T.Create(1f);
+        switch (activation)
+        {
+            case Activation.Elu:
+            {
+                var output = T.Load(ref h);
+                var below = output + one;
+                slope = T.IfGreater(output, zero, one, below);
+                curvature = T.IfGreater(output, zero, zero, below);
+                break;
+            }
+            case Activation.Relu:
+                slope = T.IfGreater(T.Load(ref h), zero, one, zero);
+                curvature = zero;
+                break;
+            case Activation.Tanh:
+            {
+                var output = T.Load(ref h);
+                slope = one - output * output;
+                curvature = T.Create(-2f) * output * slope;
+                break;
+            }
+            default:
+            {
+                var input = T.Load(ref u);
+                var s = Sigmoid(input);
+                var notS = one - s;
+                slope = s * (one + input * notS);
+                curvature = s * notS * (T.Create(2f) + input * (one - (s + s)));
+                break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The R-forward through a hidden layer's activation: rh = f'(u) R{u}, with <paramref name="ra"/> = R{u} and the
+    /// layer's output (and, for SiLU, its input) from the forward. Lengths a multiple of 16.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RForward<T>(Activation activation, Span<float> rh, ReadOnlySpan<float> ra, ReadOnlySpan<float> output,
+        ReadOnlySpan<float> preActivation) where T : struct, ILanes<T>
+    {
+        ref float r0 = ref MemoryMarshal.GetReference(rh);
+        ref float a0 = ref MemoryMarshal.GetReference(ra);
+        ref float h0 = ref MemoryMarshal.GetReference(output);
+        ref float u0 = ref MemoryMarshal.GetReference(preActivation);
+        bool fromInput = activation == Activation.Silu;
+        for (int i = 0; i < rh.Length; i += T.Count)
+        {
+            SlopeAndCurvature<T>(activation, ref Unsafe.Add(ref h0, fromInput ? 0 : i), ref Unsafe.Add(ref u0, fromInput ? i : 0),
+                out var slope, out _);
+            T.Store(slope * T.Load(ref Unsafe.Add(ref a0, i)), ref Unsafe.Add(ref r0, i));
+        }
+    }
+
+    /// <summary>
+    /// The backward and R-backward through a hidden layer's activation, in place: with dh = <paramref name="delta"/> and
+    /// R{dh} = <paramref name="rdelta"/> on entry, rdelta = R{dh} f'(u) + (dh f''(u)) R{u} and delta = dh f'(u) on exit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RDerive<T>(Activation activation, Span<float> delta, Span<float> rdelta, ReadOnlySpan<float> ra,
+        ReadOnlySpan<float> output, ReadOnlySpan<float> preActivation) where T : struct, ILanes<T>
+    {
+        ref float d0 = ref MemoryMarshal.GetReference(delta);
+        ref float r0 = ref MemoryMarshal.GetReference(rdelta);
+        ref float a0 = ref MemoryMarshal.GetReference(ra);
+        ref float h0 = ref MemoryMarshal.GetReference(output);
+        ref float u0 = ref MemoryMarshal.GetReference(preActivation);
+        bool fromInput = activation == Activation.Silu;
+        for (int i = 0; i < delta.Length; i += T.Count)
+        {
+            SlopeAndCurvature<T>(activation, ref Unsafe.Add(ref h0, fromInput ? 0 : i), ref Unsafe.Add(ref u0, fromInput ? i : 0),
+                out var slope, out var curvature);
+            ref float d = ref Unsafe.Add(ref d0, i);
+            ref float r = ref Unsafe.Add(ref r0, i);
+            var dh = T.Load(ref d);
+            T.Store(T.Load(ref r) * slope + dh * curvature * T.Load(ref Unsafe.Add(ref a0, i)), ref r);
+            T.Store(dh * slope, ref d);
+        }
+    }
+
+    /// <summary>
+    /// The loss's R-derivative per element of one sample: <paramref name="rdelta"/> holds R{y} on entry and
+    /// d2l/dy2 R{y} on exit (the loss's Hessian in y is diagonal). BCE: (q (1 - 2p)(dark - bright) + q^2 (dark/(1 - p +
+    /// eps) + bright/(p + eps))) * scale, q = p(1 - p), dark = (1 - x)/(1 - p + eps), bright = x/(p + eps); MSE:
+    /// 2 * scale. Over [start, end) like <see cref="LossTerms{T}"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void LossCurvature<T>(LossKind loss, ReadOnlySpan<float> y, ReadOnlySpan<float> x, Span<float> rdelta,
+        int start, int end, float scale) where T : struct, ILanes<T>
+    {
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float r0 = ref MemoryMarshal.GetReference(rdelta);
+        var scaleV = T.Create(scale);
+        var one = T.Create(1f);
+        var eps = T.Create(Epsilon);
+        for (int i = start; i + T.Count <= end; i += T.Count)
+        {
+            ref float r = ref Unsafe.Add(ref r0, i);
+            T curvature;
+            if (loss == LossKind.Bce)
+            {
+                var xv = T.Load(ref Unsafe.Add(ref x0, i));
+                var p = Sigmoid(T.Load(ref Unsafe.Add(ref y0, i)));
+                var q = p * (one - p);
+                var notP = one - p + eps;
+                var pEps = p + eps;
+                var dark = (one - xv) / notP;
+                var bright = xv / pEps;
+                curvature = (q * (one - (p + p)) * (dark - bright) + q * q * (dark / notP + bright / pEps)) * scaleV;
+            }
+            else curvature = T.Create(2f) * scaleV;
+            T.Store(curvature * T.Load(ref r), ref r);
+        }
+    }
+
+    /// <summary>
+    /// into[i] = into[i] + values[i] * weight over [start, end) with <typeparamref name="T"/>'s width (a multiply, then an
+    /// add: no fused rounding, so the caller's Lane1 tail gives the same bits).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddScaled<T>(Span<float> into, ReadOnlySpan<float> values, float weight, int start, int end) where T : struct, ILanes<T>
+    {
+        ref float i0 = ref MemoryMarshal.GetReference(into);
+        ref float v0 = ref MemoryMarshal.GetReference(values);
+        var w = T.Create(weight);
+        for (int i = start; i + T.Count <= end; i += T.Count)
+        {
+            ref float at = ref Unsafe.Add(ref i0, i);
+            T.Store(T.Load(ref at) + T.Load(ref Unsafe.Add(ref v0, i)) * w, ref at);
+        }
+    }
+
     /// <summary>The BCE's eps (docs/method.md §2) in float32, as the reference adds it.</summary>
     public const float Epsilon = (float)Losses.ReconstructionLoss.Epsilon;
 

@@ -27,7 +27,7 @@ public static class FlowRun
         var gradientFlow = new GradientFlow(grid);
         var nesterovFlow = new NesterovFlow(grid, config.Flow.NesterovEps);
         // flow.kernel, auto resolved as for amd.kernel (AmdKernels.Ran records the same resolution): the host kernel
-        // solves the flow; with the adjoint it keeps the path, and the R-pass runs on torch from it.
+        // solves the flow; with the adjoint it keeps the path, and the adjoint's gradients and R-passes run on it too.
         var native = AmdKernels.Resolve(config.Flow.Kernel) == AmdKernel.Native
             ? new KernelFlows(grid, nesterov, config.Flow.NesterovEps)
             : null;
@@ -46,9 +46,10 @@ public static class FlowRun
             if (config.Gradient == GradientMode.Approximate)
                 return loss;
             // The Nesterov adjoint is the discrete one, exact for its RK4 steps, so adjoint.stepper does not apply to it.
+            var passes = native?.AdjointPasses(decoder, images);   // null: torch
             var flowIntegral = config.Method == RunMethod.GfeNesterov
-                ? NesterovAdjoint.FlowIntegral(decoder, images, trajectory, nesterovFlow)
-                : AdjointGradient.FlowIntegral(decoder, images, trajectory, grid.Alpha, config.Flow.AdjointStepper);
+                ? NesterovAdjoint.FlowIntegral(decoder, images, trajectory, nesterovFlow, passes)
+                : AdjointGradient.FlowIntegral(decoder, images, trajectory, grid.Alpha, config.Flow.AdjointStepper, passes);
             return AdjointGradient.WithFlowCorrection(loss, decoder, flowIntegral);
         }
 
