@@ -17,18 +17,9 @@ namespace Gfe.Tests.Engine;
 /// </summary>
 public class DecoderKernelTests
 {
-    /// <summary>Models the tests run on: the paper's, and small ones with every activation, both losses, ragged widths.</summary>
-    public static readonly TheoryData<string> Shapes = new() { "paper", "tanh-mse", "silu-bce", "relu-mse", "elu-mse-ragged" };
+    public static TheoryData<string> Shapes => KernelTestShapes.Names;
 
-    static ModelShape ShapeNamed(string name) => name switch
-    {
-        "paper" => ModelShape.Paper,
-        "tanh-mse" => new ModelShape(8, [64, 32], 784, Activation.Tanh, LossKind.Mse),
-        "silu-bce" => new ModelShape(5, [40, 24], 100, Activation.Silu, LossKind.Bce),
-        "relu-mse" => new ModelShape(6, [48], 50, Activation.Relu, LossKind.Mse),
-        "elu-mse-ragged" => new ModelShape(3, [17, 33, 9], 37, Activation.Elu, LossKind.Mse),
-        _ => throw new ArgumentException(name),
-    };
+    static ModelShape ShapeNamed(string name) => KernelTestShapes.Named(name);
 
     /// <summary>
     /// A decoder of <paramref name="shape"/> with PyTorch's default init scaled by <paramref name="sharpness"/> (an

@@ -15,18 +15,9 @@ namespace Gfe.Tests.Engine;
 /// </summary>
 public class KernelRPassTests
 {
-    /// <summary>The non-default model of the issue, the paper's, and small ones covering the other activations.</summary>
-    public static readonly TheoryData<string> Shapes = new() { "tanh-mse", "paper", "silu-bce", "relu-mse", "elu-mse-ragged" };
+    public static TheoryData<string> Shapes => KernelTestShapes.Names;
 
-    static ModelShape ShapeNamed(string name) => name switch
-    {
-        "paper" => ModelShape.Paper,
-        "tanh-mse" => new ModelShape(8, [64, 32], 784, Activation.Tanh, LossKind.Mse),
-        "silu-bce" => new ModelShape(5, [40, 24], 100, Activation.Silu, LossKind.Bce),
-        "relu-mse" => new ModelShape(6, [48], 50, Activation.Relu, LossKind.Mse),
-        "elu-mse-ragged" => new ModelShape(3, [17, 33, 9], 37, Activation.Elu, LossKind.Mse),
-        _ => throw new ArgumentException(name),
-    };
+    static ModelShape ShapeNamed(string name) => KernelTestShapes.Named(name);
 
     const int Batch = 5;   // not a multiple of any path's row block: the edge rows are exercised too
 
