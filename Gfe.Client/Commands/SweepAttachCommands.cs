@@ -74,7 +74,7 @@ public static class SweepAttachCommands
         var progress = await attachment.PollAsync(sweep.Runs, TimeSpan.Zero);
         ShowStatus(sweep, progress, terminal);
         if (EarlyStopPlan.Supported(sweep))
-            terminal.Output.WriteLine(SearchLine(await attachment.SearchStatusAsync(EarlyStopPlan.For(sweep, 1).Key)));
+            terminal.Output.WriteLine(SearchLine(await attachment.SearchStatusAsync(EarlyStopPlan.KeyOf(sweep))));
         return ExitCodes.Success;
     }
 
@@ -158,8 +158,7 @@ public static class SweepAttachCommands
     {
         if (EarlyStopPlan.Supported(sweep))
         {
-            // The plan's key does not depend on how many trials train at once.
-            var search = await attachment.CancelSearchAsync(EarlyStopPlan.For(sweep, 1).Key);
+            var search = await attachment.CancelSearchAsync(EarlyStopPlan.KeyOf(sweep));
             terminal.Output.WriteLine(search switch
             {
                 { Started: false } => $"sweep {sweep.Name}: its search was never started on this cluster",

@@ -31,12 +31,7 @@ public static class LatentAnalysis
         var rows = new List<LatentCorrelation>();
         foreach (var run in runs)
         {
-            var latentsPath = Path.Combine(folder, run.Key + ".npy");
-            var labelsPath = Path.Combine(folder, run.Key + ".labels.npy");
-            if (!File.Exists(latentsPath) || !File.Exists(labelsPath)) continue;
-            var latents = NpyFile.Read(latentsPath);
-            var labels = NpyFile.Read(labelsPath);
-            if (labels.Count != latents.Count || latents.Count < 3) continue;
+            if (ReadPair(folder, run.Key) is not var (latents, labels)) continue;
             int columns = labels.FeatureCount;
             var names = LabelNames(directory, run.Key, columns);
             for (int j = 0; j < columns; j++)
@@ -74,6 +69,18 @@ public static class LatentAnalysis
 
     /// <summary>The table of latents.md and of the report's latent section: per method, train size and label column,
     /// r and r with |label|, mean ± sample std over seeds, and n.</summary>
+    /// <summary>A run's test latents and their labels from the latents folder (<c>latents: true</c>), or null when
+    /// either file is missing or they do not pair up into at least 3 samples, too few to fit.</summary>
+    public static (SampleArray Latents, SampleArray Labels)? ReadPair(string folder, string key)
+    {
+        var latentsPath = Path.Combine(folder, key + ".npy");
+        var labelsPath = Path.Combine(folder, key + ".labels.npy");
+        if (!File.Exists(latentsPath) || !File.Exists(labelsPath)) return null;
+        var latents = NpyFile.Read(latentsPath);
+        var labels = NpyFile.Read(labelsPath);
+        return labels.Count != latents.Count || latents.Count < 3 ? null : (latents, labels);
+    }
+
     public static string Table(IReadOnlyList<LatentCorrelation> rows)
     {
         var text = new StringBuilder();

@@ -34,12 +34,7 @@ public static class LatentFigures
         foreach (var run in runs)
         {
             if (DatasetCatalog.Find(run.Setting("dataset")) is not null) continue;
-            var latentsPath = Path.Combine(folder, run.Key + ".npy");
-            var labelsPath = Path.Combine(folder, run.Key + ".labels.npy");
-            if (!File.Exists(latentsPath) || !File.Exists(labelsPath)) continue;
-            var latents = NpyFile.Read(latentsPath);
-            var labels = NpyFile.Read(labelsPath);
-            if (labels.Count != latents.Count || latents.Count < 3) continue;
+            if (LatentAnalysis.ReadPair(folder, run.Key) is not var (latents, labels)) continue;
             int columns = Math.Min(labels.FeatureCount, MaxLabelColumns);
             var names = LatentAnalysis.LabelNames(directory, run.Key, labels.FeatureCount)
                 ?? [.. Enumerable.Range(0, labels.FeatureCount).Select(j => $"label {j}")];

@@ -19,6 +19,10 @@ public static class EarlyStopPlan
     /// <summary>Whether the sweep stops runs early (it has an earlyStop section and runs).</summary>
     public static bool Supported(SweepFile sweep) => sweep.Search.EarlyStop is not null && sweep.Runs.Count > 0;
 
+    /// <summary>The key of the sweep's grain, for commands that attach to it (it does not depend on how many trials
+    /// train at once).</summary>
+    public static string KeyOf(SweepFile sweep) => For(sweep, 1).Key;
+
     public static SweepPlan For(SweepFile sweep, int trialsAtOnce)
     {
         var earlyStop = sweep.Search.EarlyStop ?? throw new ArgumentException("the sweep has no earlyStop section");
