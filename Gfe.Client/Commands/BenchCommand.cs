@@ -57,7 +57,9 @@ public static class BenchCommand
         var simd = new Option<string?>("--simd")
         {
             Description = "Force the native kernel's SIMD path: avx512, avx2, vector128 (neon on ARM) or scalar; one this CPU " +
-                          $"cannot run is refused (exit 2). Default: the fastest here ({SimdPaths.Name(SimdPaths.Fastest)}), or ${SimdPaths.EnvironmentVariable}.",
+                          $"cannot run is refused (exit 2). Default: the fastest here ({SimdPaths.Name(SimdPaths.Fastest)}), or ${SimdPaths.EnvironmentVariable}. " +
+                          "libtorch (the torch path, the matmul reference) keeps the CPU's full instruction set; to measure as a CPU " +
+                          $"without the wider set would, run as ${SimdPaths.EnvironmentVariable}=PATH ./gfe bench ..., which holds libtorch to PATH too.",
             HelpName = "PATH",
         };
 
@@ -104,7 +106,8 @@ public static class BenchCommand
             {
                 terminal.Output.WriteLine($"gfe bench solvers: tau {settings.Tau}, B {string.Join(",", settings.BatchSizes)}, " +
                                           $"{settings.Repeats} repeat(s), {settings.Threads} thread(s), {Environment.ProcessorCount} cores, " +
-                                          $"native kernel SIMD path {SimdPaths.Name(SimdPaths.Default)} (this CPU runs {string.Join(", ", SimdPaths.Runnable.Select(SimdPaths.Name))})");
+                                          $"native kernel SIMD path {SimdPaths.Name(SimdPaths.Default)} (this CPU runs {string.Join(", ", SimdPaths.Runnable.Select(SimdPaths.Name))}); " +
+                                          TorchInstructions.Describe(SimdPaths.Default));
                 rows = SolverBenchmark.Run(settings, row => terminal.Output.WriteLine(
                     $"  {row.Solver} B={row.BatchSize}: {row.MsPerStep:F2} ms/step, {row.TestImagesPerSecond:F1} test img/s"), cancel);
             }
@@ -236,7 +239,7 @@ public static class BenchCommand
             throw GfeException.Unavailable($"{dataset}: {e.Message} (fetch it with 'gfe data fetch {dataset}')", e);
         }
         terminal.Output.WriteLine($"gfe bench training {dataset}: {RunParameters.MethodName(method)} parity, {trainSize} training images, {testSize} test images, B 16, tau 1e4, {gradient.ToString().ToLowerInvariant()} gradient, " +
-                                  $"{repeats} repeat(s), 1 torch thread, {Environment.ProcessorCount} cores, SIMD {SimdPaths.Name(SimdPaths.Default)}");
+                                  $"{repeats} repeat(s), 1 torch thread, {Environment.ProcessorCount} cores, SIMD {SimdPaths.Name(SimdPaths.Default)}; {TorchInstructions.Describe(SimdPaths.Default)}");
         var trainingRates = new List<TrainingRate>();
         var ratios = new List<double>();
         var cpuRatios = new List<double>();

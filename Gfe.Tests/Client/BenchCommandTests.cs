@@ -101,4 +101,32 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("rk5", error);
         Assert.Contains("amd-per-sample", error);
     }
+
+    /// <summary>
+    /// The header names the instruction set libtorch runs at: held by the environment (as the gfe script does for
+    /// GFE_SIMD), or the CPU's full set, with a warning when the native path is narrower than that.
+    /// </summary>
+    [Fact]
+    public void The_header_says_what_libtorch_is_held_to()
+    {
+        const string variable = "MKL_ENABLE_INSTRUCTIONS";
+        var before = Environment.GetEnvironmentVariable(variable);
+        try
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+            var fastest = Gfe.Engine.Kernels.SimdPaths.Fastest;
+            var full = TorchInstructions.Describe(fastest);
+            Assert.StartsWith($"libtorch at this CPU's full instruction set ({Gfe.Engine.Kernels.SimdPaths.Name(fastest)})", full);
+            Assert.DoesNotContain("GFE_SIMD", full);
+            if (fastest > Gfe.Engine.Kernels.SimdPath.Vector128)
+                Assert.Contains("GFE_SIMD=vector128 ./gfe bench", TorchInstructions.Describe(Gfe.Engine.Kernels.SimdPath.Vector128));
+
+            Environment.SetEnvironmentVariable(variable, "AVX2");
+            Assert.Equal("libtorch held to MKL_ENABLE_INSTRUCTIONS=AVX2", TorchInstructions.Describe(Gfe.Engine.Kernels.SimdPath.Avx2));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, before);
+        }
+    }
 }
