@@ -10,13 +10,13 @@ using static TorchSharp.torch;
 namespace Gfe.Tests.Engine;
 
 /// <summary>
-/// Pins the bits of the fixed-grid flows, torch and host, so that a rewrite of the RK4 step, the right-hand sides or
-/// the grid walk shows up as a changed float, not just as a result within tolerance. The field is element-wise float32
-/// arithmetic (no matrix product), so every CPU computes the same bits: a cubic, on the log grid (alpha != 1) with the
-/// Nesterov friction's eps, so every coefficient's rounding takes part. The constants were recorded from the flows as
-/// they were before the one flow rule (FlowRule) replaced the two copies.
+/// The fixed-grid flows' rule (<see cref="FlowRule{T}"/>) on torch and on the host. Pins their bits, so that a rewrite of
+/// the RK4 step, the right-hand sides or the grid walk shows up as a changed float, not just as a result within
+/// tolerance. The field is element-wise float32 arithmetic (no matrix product), so every CPU computes the same bits: a
+/// cubic, on the log grid (alpha != 1) with the Nesterov friction's eps, so every coefficient's rounding takes part. The
+/// constants were recorded from the two separate torch and host implementations the rule replaced.
 /// </summary>
-public sealed class FlowBitsPinTests(ITestOutputHelper output)
+public sealed class FlowRuleTests(ITestOutputHelper output)
 {
     static readonly TimeGrid Grid = TimeGrid.From(new FlowOptions { Points = 9, Tau = 6, Grid = FlowGrid.Log });
     const double Eps = 1e-5;
@@ -88,5 +88,27 @@ public sealed class FlowBitsPinTests(ITestOutputHelper output)
             }
         }
         Assert.True(Math.Abs(final[0] - Z0[0]) > 0.05, "the flow hardly moved");
+    }
+
+    /// <summary>
+    /// The host flow reuses its buffers: a solve of 201 grid points allocates no more than one of 9 (only the result
+    /// and the solve's delegates, never per step), for both flows, once the buffers have grown.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_host_flow_allocates_nothing_per_step(bool nesterov)
+    {
+        long Allocated(int points)
+        {
+            var flow = new HostFlow(TimeGrid.From(new FlowOptions { Points = points, Tau = 6 }), nesterov, Eps);
+            flow.Solve(HostField, Z0, keepPath: false);   // grows the buffers, compiles the loops
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            flow.Solve(HostField, Z0, keepPath: false);
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        long few = Allocated(9), many = Allocated(201);
+        output.WriteLine($"nesterov {nesterov}: {few} bytes for 9 points, {many} for 201");
+        Assert.True(many <= few, $"a solve of 201 points allocated {many} bytes, one of 9 points {few}");
     }
 }
