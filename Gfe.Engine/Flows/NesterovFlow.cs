@@ -41,8 +41,10 @@ public sealed class NesterovFlow(TimeGrid grid, double eps)
     {
         int size = (int)state.shape[1] / 2;
         var slope = new TorchValue[2];
+        // z as the solve holds it, a tensor of its own: a strided view of the stacked state could take another path
+        // through the decoder's matrix products, and round differently, on some CPUs.
         new FlowRule<TorchValue>(grid, nesterov: true, eps).Slope(GradientFlow.Field(gradient), t,
-            [new(state[.., ..size]), new(state[.., size..])], slope);
+            [new(state[.., ..size].contiguous()), new(state[.., size..])], slope);
         return torch.cat([slope[0].Tensor, slope[1].Tensor], 1);
     }
 
