@@ -24,14 +24,25 @@ public static class Rk4
     public static void Step<T>(Field<T> f, double t, double h, Span<T> y, ReadOnlySpan<T> k1,
         Span<T> k2, Span<T> k3, Span<T> k4, Span<T> stage) where T : struct, IFlowValue<T>
     {
-        for (int i = 0; i < y.Length; i++) stage[i] = y[i] + k1[i] * (h / 3);
+        for (int i = 0; i < y.Length; i++) stage[i] = SecondStage(y[i], k1[i], h);
         f(t + h / 3, stage, k2);
-        for (int i = 0; i < y.Length; i++) stage[i] = y[i] + (k2[i] - k1[i] / 3) * h;
+        for (int i = 0; i < y.Length; i++) stage[i] = ThirdStage(y[i], k1[i], k2[i], h);
         f(t + 2 * h / 3, stage, k3);
-        for (int i = 0; i < y.Length; i++) stage[i] = y[i] + (k1[i] - k2[i] + k3[i]) * h;
+        for (int i = 0; i < y.Length; i++) stage[i] = FourthStage(y[i], k1[i], k2[i], k3[i], h);
         f(t + h, stage, k4);
         for (int i = 0; i < y.Length; i++) y[i] = y[i] + (k1[i] + (k2[i] + k3[i]) * 3 + k4[i]) * (h / 8);
     }
+
+    // The stage states, public so that the Nesterov adjoint recomputes them exactly as the step made them.
+
+    /// <summary>The second stage's state y + h k1/3.</summary>
+    public static T SecondStage<T>(T y, T k1, double h) where T : struct, IFlowValue<T> => y + k1 * (h / 3);
+
+    /// <summary>The third stage's state y + h(k2 - k1/3).</summary>
+    public static T ThirdStage<T>(T y, T k1, T k2, double h) where T : struct, IFlowValue<T> => y + (k2 - k1 / 3) * h;
+
+    /// <summary>The fourth stage's state y + h(k1 - k2 + k3).</summary>
+    public static T FourthStage<T>(T y, T k1, T k2, T k3, double h) where T : struct, IFlowValue<T> => y + (k1 - k2 + k3) * h;
 
     /// <summary>One step of a tensor field from (t, y) to t + h, with <paramref name="k1"/> = f(t, y): the step above
     /// with y, k1..k4 and the stage state one tensor each (the adjoint steps a(t) backwards with it).</summary>
