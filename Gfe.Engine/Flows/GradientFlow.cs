@@ -1,5 +1,4 @@
 using Gfe.Engine.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Gfe.Engine.Flows;
@@ -7,6 +6,7 @@ namespace Gfe.Engine.Flows;
 /// <summary>
 /// GFE's basic gradient flow dz/dt = -alpha(t) grad_z l(z), integrated by fixed-grid RK4 (3/8 rule) on a
 /// <see cref="TimeGrid"/>, with no substeps: the reference's <c>GFlow_approx</c> (docs/method.md §3a). z* = z(t_{N-1}).
+/// The algorithm is <see cref="FlowRule{T}"/> on tensors.
 /// </summary>
 public sealed class GradientFlow(TimeGrid grid)
 {
@@ -22,19 +22,13 @@ public sealed class GradientFlow(TimeGrid grid)
     /// </summary>
     public LatentTrajectory Solve(Func<Tensor, Tensor> gradient, Tensor z0)
     {
-        Tensor Slope(double t, Tensor z) => gradient(z).Times(-grid.Alpha(t));
-        var times = grid.Times;
-        var states = new List<Tensor> { z0.detach().clone() };
+        var states = new List<Tensor>();
         var slopes = new List<Tensor>();
-        using (var first = torch.NewDisposeScope())
-            slopes.Add(Slope(times[0], states[0]).MoveToOuterDisposeScope());
-        for (int k = 0; k + 1 < times.Count; k++)
-        {
-            using var step = torch.NewDisposeScope();
-            var next = Rk4.Step(Slope, times[k], times[k + 1] - times[k], states[k], slopes[k]);
-            states.Add(next.MoveToOuterDisposeScope());
-            slopes.Add(Slope(times[k + 1], next).MoveToOuterDisposeScope());
-        }
-        return new LatentTrajectory(times, states, slopes);
+        new FlowRule<TorchValue>(grid, nesterov: false, eps: 0).Solve(Field(gradient), [new(z0.detach().clone())], slopeAtEnd: true,
+            (z, slope) => { states.Add(z[0].Tensor); slopes.Add(slope[0].Tensor); });
+        return new LatentTrajectory(grid.Times, states, slopes);
     }
+
+    /// <summary>A tensor gradient field as the rule's: the latents are one value, one tensor.</summary>
+    internal static FlowRule<TorchValue>.Gradient Field(Func<Tensor, Tensor> gradient) => (z, g) => g[0] = new(gradient(z[0].Tensor));
 }

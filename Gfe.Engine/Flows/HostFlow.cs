@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Gfe.Engine.Flows;
 
@@ -13,16 +13,16 @@ public sealed record HostTrajectory(float[] Final, IReadOnlyList<float[]>? State
 
 /// <summary>
 /// The fixed-grid flows of <see cref="GradientFlow"/> and <see cref="NesterovFlow"/> on float arrays, for the native
-/// kernel (flow.kernel = native, <see cref="KernelFlows"/>): the same grid, the same right-hand sides and the same
-/// 3/8-rule RK4 step as <see cref="Rk4.Step"/>, with the element-wise operations in the order the torch code does them
+/// kernel (flow.kernel = native, <see cref="KernelFlows"/>): the same <see cref="FlowRule{T}"/> as the torch flows, with
+/// every float of the state as one <see cref="HostValue"/>, so the element-wise operations run in the torch code's order
 /// (float32, coefficients rounded to float as torch rounds a number operand). Plain scalar loops: the state is only
 /// B x latent floats against the decoder's thousands of multiply-adds per row, and one loop gives the same bits on
 /// every SIMD path of the kernel.
 /// </summary>
-/// <remarks>One instance per thread: it reuses its stage buffers from solve to solve.</remarks>
+/// <remarks>One instance per thread: the rule reuses its stage buffers from solve to solve.</remarks>
 public sealed class HostFlow(TimeGrid grid, bool nesterov, double nesterovEps)
 {
-    float[] y = [], k1 = [], k2 = [], k3 = [], k4 = [], stage = [], gradient = [];
+    readonly FlowRule<HostValue> rule = new(grid, nesterov, nesterovEps);
 
     public TimeGrid Grid => grid;
 
@@ -37,79 +37,14 @@ public sealed class HostFlow(TimeGrid grid, bool nesterov, double nesterovEps)
     /// </summary>
     public HostTrajectory Solve(HostGradient field, ReadOnlySpan<float> z0, bool keepPath)
     {
-        int n = z0.Length, size = nesterov ? 2 * n : n;
-        Reserve(size);
-        y.AsSpan(0, size).Clear();
-        z0.CopyTo(y);
-        var times = grid.Times;
         List<float[]>? states = keepPath ? [] : null, slopes = keepPath ? [] : null;
-
-        Slope(field, times[0], y, k1, n);
-        for (int k = 0; ; k++)
-        {
-            if (keepPath)
-            {
-                states!.Add(y.AsSpan(0, n).ToArray());
-                slopes!.Add((nesterov ? y.AsSpan(n, n) : k1.AsSpan(0, n)).ToArray());
-            }
-            if (k + 1 == times.Count) break;
-            Step(field, times[k], times[k + 1] - times[k], size, n);
-            // The next step's k1 (the gradient flow's slope at the new point); after the last point only a kept path
-            // of the gradient flow uses it.
-            if (k + 2 < times.Count || (keepPath && !nesterov))
-                Slope(field, times[k + 1], y, k1, n);
-        }
-        return new HostTrajectory(y.AsSpan(0, n).ToArray(), states, slopes);
+        rule.Solve((z, gradient) => field(Floats(z), Floats(gradient)), MemoryMarshal.Cast<float, HostValue>(z0),
+            slopeAtEnd: keepPath,
+            keepPath ? (z, slope) => { states!.Add(Floats(z).ToArray()); slopes!.Add(Floats(slope).ToArray()); } : null);
+        return new HostTrajectory(Floats(rule.Final).ToArray(), states, slopes);
     }
 
-    /// <summary>One 3/8-rule RK4 step of <see cref="Rk4.Step"/> from y (k1 given) to t + h, in place in y.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    void Step(HostGradient field, double t, double h, int size, int n)
-    {
-        float third = (float)(h / 3), whole = (float)h, eighth = (float)(h / 8);
-        for (int i = 0; i < size; i++) stage[i] = y[i] + k1[i] * third;
-        Slope(field, t + h / 3, stage, k2, n);
-        for (int i = 0; i < size; i++) stage[i] = y[i] + (k2[i] - k1[i] / 3f) * whole;
-        Slope(field, t + 2 * h / 3, stage, k3, n);
-        for (int i = 0; i < size; i++) stage[i] = y[i] + (k1[i] - k2[i] + k3[i]) * whole;
-        Slope(field, t + h, stage, k4, n);
-        for (int i = 0; i < size; i++) y[i] = y[i] + (k1[i] + (k2[i] + k3[i]) * 3f + k4[i]) * eighth;
-    }
+    static ReadOnlySpan<float> Floats(ReadOnlySpan<HostValue> values) => MemoryMarshal.Cast<HostValue, float>(values);
 
-    /// <summary>
-    /// The right-hand side at (t, state): -alpha(t) grad l(z) for the gradient flow; (m, -3/(t + eps) m - alpha(t)
-    /// grad l(z)) for the Nesterov flow, whose state holds z in its first n floats and m in the next n.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    void Slope(HostGradient field, double t, float[] state, float[] slope, int n)
-    {
-        field(state.AsSpan(0, n), gradient.AsSpan(0, n));
-        if (!nesterov)
-        {
-            float minusAlpha = (float)-grid.Alpha(t);
-            for (int i = 0; i < n; i++) slope[i] = gradient[i] * minusAlpha;
-            return;
-        }
-        float alpha = (float)grid.Alpha(t);
-        // At t = 0 the friction is finite only because of eps; there m = 0 (the flow starts at rest), so it adds 0.
-        float friction = (float)-(3.0 / (t + nesterovEps));
-        for (int i = 0; i < n; i++)
-        {
-            float m = state[n + i];
-            slope[i] = m;
-            slope[n + i] = m * friction - gradient[i] * alpha;
-        }
-    }
-
-    void Reserve(int size)
-    {
-        if (y.Length >= size) return;
-        y = new float[size];
-        k1 = new float[size];
-        k2 = new float[size];
-        k3 = new float[size];
-        k4 = new float[size];
-        stage = new float[size];
-        gradient = new float[size];
-    }
+    static Span<float> Floats(Span<HostValue> values) => MemoryMarshal.Cast<HostValue, float>(values);
 }

@@ -69,11 +69,11 @@ public static class NesterovAdjoint
             // The step's stages, recomputed exactly as Rk4.Step made them in the solve.
             var y1 = torch.cat([trajectory.States[k], trajectory.Slopes[k]], 1);
             var k1 = flow.Slope(Gradient, t, y1);
-            var y2 = y1.Plus(k1.Times(h / 3));
+            var y2 = Rk4.SecondStage<TorchValue>(new(y1), new(k1), h).Tensor;
             var k2 = flow.Slope(Gradient, t + h / 3, y2);
-            var y3 = y1.Plus(k2.Minus(k1.Over(3)).Times(h));
+            var y3 = Rk4.ThirdStage<TorchValue>(new(y1), new(k1), new(k2), h).Tensor;
             var k3 = flow.Slope(Gradient, t + 2 * h / 3, y3);
-            var y4 = y1.Plus(k1.Minus(k2).Plus(k3).Times(h));
+            var y4 = Rk4.FourthStage<TorchValue>(new(y1), new(k1), new(k2), new(k3), h).Tensor;
 
             // y_{k+1} = y + h/8 (k1 + 3 k2 + 3 k3 + k4), transposed from the last stage back to the first.
             var bar1 = adjoint.Times(h / 8);
