@@ -247,10 +247,10 @@ public static class BenchCommand
         }
         terminal.Output.WriteLine($"gfe bench training {dataset}: {RunParameters.MethodName(method)} parity, {trainSize} training images, {testSize} test images, B 16, tau 1e4, {gradient.ToString().ToLowerInvariant()} gradient, " +
                                   $"{repeats} repeat(s), 1 torch thread, {Environment.ProcessorCount} cores, SIMD {SimdPaths.Name(SimdPaths.Default)}");
-        if (rpassOnly) terminal.Output.WriteLine("AMD on the native kernel in every run; only the adjoint's gradients and R-passes alternate (adjoint.kernel)");
         var trainingRates = new List<TrainingRate>();
         var ratios = new List<double>();
         var cpuRatios = new List<double>();
+        if (rpassOnly) terminal.Output.WriteLine("AMD on the native kernel in every run; only the adjoint's gradients and R-passes alternate (adjoint.kernel)");
         for (int r = 0; r < repeats; r++)
         {
             var pair = new List<TrainingRate>();
