@@ -84,9 +84,6 @@ public sealed class AdjointPassSource
     public static AmdKernel Setting(RunConfig config) =>
         config.Method == RunMethod.GfeAmd ? config.Flow.AdjointKernel : config.Flow.Kernel;
 
-    /// <summary>The kernel these passes run on (auto resolved).</summary>
-    public AmdKernel Kernel => kernel is null ? AmdKernel.Torch : AmdKernel.Native;
-
     /// <summary>The adjoint's passes for one batch of <paramref name="images"/> at the <paramref name="decoder"/>'s
     /// current weights.</summary>
     public IAdjointPasses Passes(Decoder decoder, Tensor images) =>
