@@ -145,20 +145,26 @@ public static class BenchCommand
         };
         var method = new Option<string>("--method")
         {
-            Description = "What to train: gfe-amd (default; amd.kernel torch against native), gfe-rk4 or gfe-nesterov (the flows' parity " +
-                          "run: linear grid of 100 points, tau 1e4, z0 zero, the --gradient; flow.kernel torch against native).",
+            Description = "What to train: gfe-amd (default; amd.kernel torch against native, with --gradient adjoint adjoint.kernel " +
+                          "too), gfe-rk4 or gfe-nesterov (the flows' parity run: linear grid of 100 points, tau 1e4, z0 zero, the " +
+                          "--gradient; flow.kernel torch against native).",
             HelpName = "METHOD",
             DefaultValueFactory = _ => "gfe-amd",
         };
         method.AcceptOnlyFromAmong("gfe-amd", "gfe-rk4", "gfe-nesterov");
         var gradient = new Option<string>("--gradient")
         {
-            Description = "The training gradient: approximate (default) or adjoint (the exact adjoint; for the flows its " +
-                          "gradients and R-passes run on the kernel under test too).",
+            Description = "The training gradient: approximate (default) or adjoint (the exact adjoint; its gradients and " +
+                          "R-passes run on the kernel under test too).",
             HelpName = "GRADIENT",
             DefaultValueFactory = _ => "approximate",
         };
         gradient.AcceptOnlyFromAmong("approximate", "adjoint");
+        var rpassOnly = new Option<bool>("--rpass-only")
+        {
+            Description = "gfe-amd with --gradient adjoint: keep AMD on the native kernel and alternate only the adjoint's " +
+                          "gradients and R-passes (adjoint.kernel torch against native).",
+        };
         var testSize = NumberOptions.Whole("--test-size", "Test images of each run's timed test (default 16, so that training dominates); its encoding rate is printed.", 1, 1_000_000, 16);
         var command = new Command("training", $"""
             Time whole training runs with parity settings (B 16, tau 1e4, one thread), GFE-amd by default (--method),
@@ -168,11 +174,15 @@ public static class BenchCommand
             {ExitCodes.Help}
             """);
         command.Arguments.Add(dataset);
-        foreach (var option in new Option[] { trainSize, repeats, sideBySide, method, testSize, gradient }) command.Options.Add(option);
-        command.SetAction((parse, cancel) => Task.FromResult(TrainingFigures(terminal, parse.GetValue(dataset)!,
-            parse.GetValue(trainSize), parse.GetValue(repeats) ?? 3, parse.GetValue(sideBySide), cancel,
-            RunParameters.Apply(new RunConfig(), "method", parse.GetValue(method)!).Method, parse.GetValue(testSize),
-            RunParameters.Apply(new RunConfig(), "gradient", parse.GetValue(gradient)!).Gradient)));
+        foreach (var option in new Option[] { trainSize, repeats, sideBySide, method, testSize, gradient, rpassOnly }) command.Options.Add(option);
+        command.SetAction((parse, cancel) =>
+        {
+            var config = RunParameters.Apply(RunParameters.Apply(new RunConfig(), "method", parse.GetValue(method)!), "gradient", parse.GetValue(gradient)!);
+            if (parse.GetValue(rpassOnly) && (config.Method != RunMethod.GfeAmd || config.Gradient != GradientMode.Adjoint))
+                throw GfeException.InvalidInput("--rpass-only times GFE-amd's exact adjoint: it needs --method gfe-amd and --gradient adjoint");
+            return Task.FromResult(TrainingFigures(terminal, parse.GetValue(dataset)!, parse.GetValue(trainSize), parse.GetValue(repeats) ?? 3,
+                parse.GetValue(sideBySide), cancel, config.Method, parse.GetValue(testSize), config.Gradient, parse.GetValue(rpassOnly)));
+        });
         return command;
     }
 
@@ -223,10 +233,10 @@ public static class BenchCommand
 
     /// <summary>Whole parity runs per kernel on real data, alternating so both see the same machine load.</summary>
     static int TrainingFigures(Terminal terminal, string dataset, int trainSize, int repeats, bool sideBySide, CancellationToken cancel,
-        RunMethod method = RunMethod.GfeAmd, int testSize = 16, GradientMode gradient = GradientMode.Approximate)
+        RunMethod method = RunMethod.GfeAmd, int testSize = 16, GradientMode gradient = GradientMode.Approximate, bool rpassOnly = false)
     {
         RunConfig Parity(AmdKernel kernel) => (method == RunMethod.GfeAmd
-            ? TrainingBenchmark.ParityRun(dataset, trainSize, kernel)
+            ? TrainingBenchmark.ParityRun(dataset, trainSize, kernel, amdKernel: rpassOnly ? AmdKernel.Native : null)
             : TrainingBenchmark.ParityFlowRun(dataset, trainSize, method, kernel)) with { TestSize = testSize, Gradient = gradient };
         string steps = method == RunMethod.GfeAmd ? "trials" : "stages";
         DatasetSplits data;
@@ -243,6 +253,7 @@ public static class BenchCommand
         var trainingRates = new List<TrainingRate>();
         var ratios = new List<double>();
         var cpuRatios = new List<double>();
+        if (rpassOnly) terminal.Output.WriteLine("AMD on the native kernel in every run; only the adjoint's gradients and R-passes alternate (adjoint.kernel)");
         for (int r = 0; r < repeats; r++)
         {
             var pair = new List<TrainingRate>();

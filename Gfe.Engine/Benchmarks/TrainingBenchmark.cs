@@ -17,8 +17,12 @@ namespace Gfe.Engine.Benchmarks;
 /// </summary>
 public static class TrainingBenchmark
 {
-    /// <summary>The PARITY GFE-amd run of the target: B = 16, reference AMD settings, a short test so training dominates.</summary>
-    public static RunConfig ParityRun(string dataset, int trainSize, AmdKernel kernel, int seed = 0) => new()
+    /// <summary>
+    /// The PARITY GFE-amd run of the target: B = 16, reference AMD settings, a short test so training dominates. AMD on
+    /// <paramref name="kernel"/>, and with the exact adjoint its R-passes too (adjoint.kernel); <paramref name="amdKernel"/>
+    /// holds AMD on another kernel than the one under test (bench training --rpass-only: AMD native, R-passes alternating).
+    /// </summary>
+    public static RunConfig ParityRun(string dataset, int trainSize, AmdKernel kernel, int seed = 0, AmdKernel? amdKernel = null) => new()
     {
         Method = RunMethod.GfeAmd,
         Dataset = dataset,
@@ -27,7 +31,8 @@ public static class TrainingBenchmark
         BatchSize = 16,
         TestBatchSize = 16,
         Seed = seed,
-        Amd = new AmdOptions { Kernel = kernel },
+        Amd = new AmdOptions { Kernel = amdKernel ?? kernel },
+        Flow = new FlowOptions { AdjointKernel = kernel },
     };
 
     /// <summary>
@@ -47,7 +52,7 @@ public static class TrainingBenchmark
         bool flow = config.Method is RunMethod.GfeRk4 or RunMethod.GfeNesterov;
         long batches = flow ? (result.ImagesSeen + config.BatchSize - 1) / config.BatchSize : result.TrainAmd.Solves;
         long trials = flow ? batches * 4L * (config.Flow.Points - 1) : result.TrainAmd.AcceptedSteps + result.TrainAmd.RejectedTrials;
-        return new TrainingRate(Name(flow ? config.Flow.Kernel : config.Amd.Kernel), result.ImagesSeen / result.TrainSeconds, (double)trials / Math.Max(1, batches),
+        return new TrainingRate(Name(KernelUnderTest(config)), result.ImagesSeen / result.TrainSeconds, (double)trials / Math.Max(1, batches),
             1000 * result.TrainSeconds / Math.Max(1, trials), result.TestLoss.Values.First(), result.ImagesSeen / cpuSeconds,
             result.TestImages / result.TestSeconds);
     }
@@ -173,6 +178,13 @@ public static class TrainingBenchmark
         catch (UnauthorizedAccessException) { }
         return double.NaN;
     }
+
+    /// <summary>The kernel a parity run is timed on: the flows' (flow.kernel), GFE-amd's adjoint R-passes' (adjoint.kernel)
+    /// with the exact adjoint, else AMD's (amd.kernel).</summary>
+    public static AmdKernel KernelUnderTest(RunConfig config) =>
+        config.Method is RunMethod.GfeRk4 or RunMethod.GfeNesterov ? config.Flow.Kernel
+        : config.Gradient == GradientMode.Adjoint ? config.Flow.AdjointKernel
+        : config.Amd.Kernel;
 
     public static string Name(AmdKernel kernel) => kernel == AmdKernel.Native ? "native" : "torch";
 

@@ -29,7 +29,15 @@ public sealed record FlowOptions
     /// <summary>
     /// What evaluates the flows' right-hand side grad_z l (flow.kernel): the same three choices as amd.kernel, resolved
     /// by the same rule (<see cref="AmdKernels.Resolve"/>); native runs the flows on the host decoder kernel
-    /// (<see cref="Flows.KernelFlows"/>). The exact adjoint's R-pass stays on torch either way.
+    /// (<see cref="Flows.KernelFlows"/>). With the exact adjoint, the adjoint's gradients and R-passes run on the same
+    /// choice (<see cref="Flows.AdjointPassSource.For"/>).
     /// </summary>
     public AmdKernel Kernel { get; init; } = AmdKernel.Auto;
+
+    /// <summary>
+    /// What runs the gradients and R-passes of GFE-amd's exact adjoint (adjoint.kernel): the same three choices as
+    /// amd.kernel, resolved by the same rule. A setting of its own, not amd.kernel, because GFE-amd adjoint runs keyed
+    /// with amd.kernel=auto computed their R-passes on torch. The flows' adjoints follow <see cref="Kernel"/>.
+    /// </summary>
+    public AmdKernel AdjointKernel { get; init; } = AmdKernel.Auto;
 }

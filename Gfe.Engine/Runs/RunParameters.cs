@@ -76,6 +76,11 @@ public static class RunParameters
         // Your own data (docs/data.md).
         Bool("latents", "also keep the test set's latent codes, per-sample test losses and labels (latents/<key>.npy)", c => c.Latents, (c, v) => c with { Latents = v })
             with { OmittedFromKeyAt = "false" },
+        // GFE-amd's exact adjoint on the native kernel (docs/engine.md, "GFE-amd with the adjoint"): as flow.kernel, auto is
+        // in the key and torch, what computed every gfe-amd adjoint run before the setting existed, is not; runs that
+        // have no AMD adjoint (other methods, the approximate gradient) never read it.
+        Enum("adjoint.kernel", "GFE-amd's exact adjoint (gradient: adjoint): what runs its gradients and R-passes: auto (native on CPU, torch on GPU), torch or native (host SIMD kernel; different float rounding), whatever amd.kernel says; the flows' adjoints follow flow.kernel", c => c.Flow.AdjointKernel, (c, v) => c with { Flow = c.Flow with { AdjointKernel = v } })
+            with { OmittedFromKeyAt = "torch", OmittedFromKeyWhen = c => c.Method != RunMethod.GfeAmd || c.Gradient != GradientMode.Adjoint },
     ];
 
     /// <summary>The settings that name a run (<see cref="RunKey"/>): every setting except those at their

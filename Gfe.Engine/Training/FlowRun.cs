@@ -27,11 +27,13 @@ public static class FlowRun
         var gradientFlow = new GradientFlow(grid);
         var nesterovFlow = new NesterovFlow(grid, config.Flow.NesterovEps);
         // flow.kernel, auto resolved as for amd.kernel (AmdKernels.Ran records the same resolution): the host kernel
-        // solves the flow; with the adjoint it keeps the path, and the adjoint's gradients and R-passes run on it too.
+        // solves the flow; with the adjoint it keeps the path, and the adjoint's gradients and R-passes follow the same
+        // setting (AdjointPassSource.For).
         var native = AmdKernels.Resolve(config.Flow.Kernel) == AmdKernel.Native
             ? new KernelFlows(grid, nesterov, config.Flow.NesterovEps)
             : null;
         bool keepPath = config.Gradient == GradientMode.Adjoint;
+        var adjointPasses = keepPath ? AdjointPassSource.For(config) : null;
         LatentTrajectory Encode(Tensor images, Generator draws, bool path)
         {
             var z0 = LatentStart.Draw(config.Flow.Z0, images.shape[0], shape.LatentDim, draws, device);
@@ -46,7 +48,7 @@ public static class FlowRun
             if (config.Gradient == GradientMode.Approximate)
                 return loss;
             // The Nesterov adjoint is the discrete one, exact for its RK4 steps, so adjoint.stepper does not apply to it.
-            var passes = native?.AdjointPasses(decoder, images);   // null: torch
+            var passes = adjointPasses!.Passes(decoder, images);
             var flowIntegral = config.Method == RunMethod.GfeNesterov
                 ? NesterovAdjoint.FlowIntegral(decoder, images, trajectory, nesterovFlow, passes)
                 : AdjointGradient.FlowIntegral(decoder, images, trajectory, grid.Alpha, config.Flow.AdjointStepper, passes);

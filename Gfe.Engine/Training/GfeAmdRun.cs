@@ -1,3 +1,4 @@
+using Gfe.Engine.Flows;
 using Gfe.Engine.Losses;
 using Gfe.Engine.Models;
 using Gfe.Engine.Runs;
@@ -10,7 +11,7 @@ namespace Gfe.Engine.Training;
 /// <summary>
 /// GFE-amd (docs/method.md §3e, §4): for each batch, encode the data with AMD through the current decoder, treat the
 /// codes z* as constants (the approximate gradient, PARITY) or differentiate through the flow (the exact adjoint,
-/// docs/method.md §3d), and take one RMSprop step on L = sum_i l_i(D(z*)). Tested by encoding the test data with AMD through
+/// docs/method.md §3d; its R-passes on adjoint.kernel's choice), and take one RMSprop step on L = sum_i l_i(D(z*)). Tested by encoding the test data with AMD through
 /// the trained decoder. The rest of the run is the common <see cref="TorchRun"/>.
 /// </summary>
 public static class GfeAmdRun
@@ -21,6 +22,7 @@ public static class GfeAmdRun
         decoder.to(device);
         var solver = new AmdSolver(config.Amd);
         var trainAmd = new AmdTally();
+        var adjointPasses = config.Gradient == GradientMode.Adjoint ? AdjointPassSource.For(config) : null;
 
         Tensor BatchLoss(Tensor images)
         {
@@ -31,7 +33,7 @@ public static class GfeAmdRun
                 trainAmd.Add(solution.Statistics);
                 return ReconstructionLoss.BatchSum(shape.Loss, decoder.forward(solution.Latent), images);
             }
-            return AmdAdjoint.Loss(decoder, solver, images, z0, trainAmd, config.Flow.AdjointStepper);
+            return AmdAdjoint.Loss(decoder, solver, images, z0, trainAmd, config.Flow.AdjointStepper, adjointPasses!);
         }
 
         return new RunModel(decoder, BatchLoss,

@@ -94,6 +94,22 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public void The_training_bench_times_only_the_adjoint_passes_of_a_gfe_amd_adjoint_run()
+    {
+        // --rpass-only alternates adjoint.kernel with AMD held native; anything else is a mistake, refused before any data.
+        var (code, _, error) = Invoke("bench", "training", "fashion-mnist", "--rpass-only");
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("--gradient adjoint", error);
+        Assert.Equal(ExitCodes.InvalidInput, Invoke("bench", "training", "fashion-mnist", "--rpass-only", "--method", "gfe-rk4", "--gradient", "adjoint").Code);
+
+        var rpass = TrainingBenchmark.ParityRun("mnist", 16, Gfe.Engine.Runs.AmdKernel.Torch, amdKernel: Gfe.Engine.Runs.AmdKernel.Native)
+            with { Gradient = Gfe.Engine.Runs.GradientMode.Adjoint };
+        Assert.Equal((Gfe.Engine.Runs.AmdKernel.Native, Gfe.Engine.Runs.AmdKernel.Torch), (rpass.Amd.Kernel, rpass.Flow.AdjointKernel));
+        Assert.Equal(Gfe.Engine.Runs.AmdKernel.Torch, TrainingBenchmark.KernelUnderTest(rpass));
+        Assert.Equal(Gfe.Engine.Runs.AmdKernel.Native, TrainingBenchmark.KernelUnderTest(rpass with { Gradient = Gfe.Engine.Runs.GradientMode.Approximate }));
+    }
+
+    [Fact]
     public void UnknownSolver_Exits2_NamingTheKnownOnes()
     {
         var (code, _, error) = Invoke("bench", "solvers", "--quick", "--solvers", "rk5");

@@ -43,7 +43,7 @@ public sealed class RunDeviceSettingTests
     /// <summary>The key as it was computed before the device setting existed: a hash of every other setting in table
     /// order.</summary>
     /// <summary>Every setting added after run keys were first handed out (each omitted from keys at its default).</summary>
-    internal static readonly string[] SettingsNewerThanKeys = ["amd.kernel", "amd.perSampleToleranceScale", "runsOn", "latentDim", "hidden", "activation", "loss", "latents", "flow.kernel"];
+    internal static readonly string[] SettingsNewerThanKeys = ["amd.kernel", "amd.perSampleToleranceScale", "runsOn", "latentDim", "hidden", "activation", "loss", "latents", "flow.kernel", "adjoint.kernel"];
 
     /// <summary>The key that the quick sweep's GFE-amd MNIST run had when results were first written
     /// (results/quick/runs.csv of 24 Nov 2026), on the torch AMD kernel that computed them: settings added since must
