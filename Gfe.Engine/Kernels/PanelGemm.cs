@@ -26,6 +26,15 @@ namespace Gfe.Engine.Kernels;
 /// B = 256, and 4 x 3 beat 6 x 2, 4 x 2 and 8 x 1 on AVX2. Blocking over k (panel slices that fit L1) measured no
 /// better and is not done; the sum over k is never split, which is what keeps every path's bits the same.
 /// </para>
+/// <para>
+/// <see cref="MultiplyTransposed"/> multiplies by the transpose of packed panels, for the decoder's backward at a
+/// batch of one register (up to 16 rows, AVX-512): then the backward reads the forward's panels and a trial streams
+/// one copy of the weights (2.8 MB) instead of two, and more of it stays in L2 from one trial to the next. Measured
+/// on the AVX-512 Xeon (docs/performance.md, 2026-11-30): the decoder's eight products at B = 16 about 15-20 % faster
+/// per CPU-second. Also tried there and dropped: a 16 x 1 register micro-kernel (16 rows at once, so each panel is
+/// read once per product, A packed and broadcast from memory): no faster than 8 x 3 at B = 16 (within 3 %) and 15 %
+/// slower at B = 256; huge pages (madvise) for the panels: no gain.
+/// </para>
 /// Rows of C past a multiple of R go through the same micro-kernel on a zero-padded copy (callers that pad M to
 /// <see cref="RowBlock"/> never pay for it). C's columns up to n rounded up to <see cref="Lanes"/> are written (the
 /// padding columns get zero), so ldc must leave room for them.
@@ -188,8 +197,12 @@ public static class PanelGemm
         int k = b.K, width = Vectors * T.Count, columns = PadColumns(b.N);
         ref float data = ref MemoryMarshal.GetArrayDataReference(b.Data);
         ref float bias = ref MemoryMarshal.GetArrayDataReference(b.Bias);
-        for (int first = 0, panel = 0; first < columns; first += width, panel++)
+        int panels = (columns + width - 1) / width;
+        // Last panel first (the columns are independent): the backward through the transpose then starts on the panels
+        // read most recently, which are the likeliest still in L2.
+        for (int panel = panels - 1; panel >= 0; panel--)
         {
+            int first = panel * width;
             // Registers of this panel that fall inside C's padded width (the last panel may stick out past it).
             int store = Math.Min(Vectors, (columns - first) / T.Count);
             ref float panelData = ref Unsafe.Add(ref data, (nint)panel * k * width);
@@ -326,9 +339,10 @@ public static class PanelGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void MultiplyTransposed512(ReadOnlySpan<float> a, int lda, int m, PackedPanels b, Span<float> at, Span<float> c, int ldc)
     {
-        int k = b.K, n = b.N, width = PanelWidth(SimdPath.Avx512);
+        int k = b.K, n = b.N, width = PanelWidth(SimdPath.Avx512), blocks = (k + Lanes - 1) / Lanes;
+        var sums = Scratch(ref blockSums, blocks * Lanes * Lanes);
         float* tile = stackalloc float[Lanes * Lanes];
-        fixed (float* a0 = a, at0 = at, c0 = c, w0 = b.Data)
+        fixed (float* a0 = a, at0 = at, s0 = sums, c0 = c, w0 = b.Data)
         {
             // A^T, 16 columns of A at a time; rows past m and columns past n are zero.
             for (int first = 0; first < n; first += Lanes)
@@ -344,15 +358,28 @@ public static class PanelGemm
                     Transpose16(tile, Lanes, at0 + (nint)first * Lanes, Lanes);
                 }
             }
+            // Panel by panel (j ascending), and in each panel its blocks of 16 rows front to back: the panels are read
+            // once, as one stream, while a panel's 48 columns of A^T stay in L1. Each block carries its 16 sums from
+            // panel to panel in memory (stored and loaded exactly), so every sum is still the one chain over j.
             nint panelStride = (nint)k * width;
-            for (int p = 0; p < k; p += Lanes)
+            float* panel = w0;
+            for (int first = 0; first < n; first += width, panel += panelStride)
             {
-                int start = Math.Min(p, k - Lanes);
-                TransposedBlock(at0, w0 + (nint)start * width, panelStride, n, tile);
-                if (m == Lanes) Transpose16(tile, Lanes, c0 + start, ldc);
+                int count = Math.Min(width, n - first);
+                for (int block = 0; block < blocks; block++)
+                {
+                    int start = Math.Min(block * Lanes, k - Lanes);
+                    TransposedBlock(at0 + (nint)first * Lanes, panel + (nint)start * width, count, first == 0, s0 + (nint)block * Lanes * Lanes);
+                }
+            }
+            for (int block = 0; block < blocks; block++)
+            {
+                int start = Math.Min(block * Lanes, k - Lanes);
+                float* blockSum = s0 + (nint)block * Lanes * Lanes;
+                if (m == Lanes) Transpose16(blockSum, Lanes, c0 + start, ldc);
                 else
                 {
-                    Transpose16(tile, Lanes, tile, Lanes);   // in place: every row is loaded before any is stored
+                    Transpose16(blockSum, Lanes, tile, Lanes);
                     for (int i = 0; i < m; i++)
                         new ReadOnlySpan<float>(tile + i * Lanes, Lanes).CopyTo(new Span<float>(c0 + (nint)i * ldc + start, Lanes));
                 }
@@ -361,51 +388,58 @@ public static class PanelGemm
         }
     }
 
+    [ThreadStatic] static float[]? blockSums;
+
     /// <summary>
-    /// C^T for 16 rows of B (p) from the panel rows at <paramref name="w"/> on: tile[q * 16 + i] = sum_j A^T[j, i] B[p + q, j],
-    /// j ascending through every panel.
+    /// One block's walk through one panel: sums[q * 16 + i] (zero when <paramref name="fresh"/>) plus A^T[j, i] B[p + q, j]
+    /// for the panel's <paramref name="count"/> columns j in order, B's 16 rows from <paramref name="w"/> on.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void TransposedBlock(float* at, float* w, nint panelStride, int n, float* tile)
+    static unsafe void TransposedBlock(float* column, float* w, int count, bool fresh, float* sums)
     {
         const int width = Vectors * Lanes;   // the AVX-512 panel: 48 floats per row
-        var c0 = Vector512<float>.Zero;
-        Vector512<float> c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0,
-            c8 = c0, c9 = c0, c10 = c0, c11 = c0, c12 = c0, c13 = c0, c14 = c0, c15 = c0;
-        for (int first = 0; first < n; first += width, w += panelStride)
+        Vector512<float> c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15;
+        if (fresh)
         {
-            int count = Math.Min(width, n - first);
-            float* next = w + panelStride;
-            float* column = at + (nint)first * Lanes;
-            for (int j = 0; j < count; j++)
-            {
-                // The next panel's 16 rows (3 KB, 48 lines) while this one runs: two lines a step for 24 steps.
-                if (j < 24) { Sse.Prefetch0(next + j * 32); Sse.Prefetch0(next + j * 32 + 16); }
-                float* x = w + j;
-                var v = Vector512.Load(column + j * Lanes);
-                // fma(A, B, c): the operands' order does not change a product's bits.
-                c0 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[0]), c0);
-                c1 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[width]), c1);
-                c2 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[2 * width]), c2);
-                c3 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[3 * width]), c3);
-                c4 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[4 * width]), c4);
-                c5 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[5 * width]), c5);
-                c6 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[6 * width]), c6);
-                c7 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[7 * width]), c7);
-                c8 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[8 * width]), c8);
-                c9 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[9 * width]), c9);
-                c10 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[10 * width]), c10);
-                c11 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[11 * width]), c11);
-                c12 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[12 * width]), c12);
-                c13 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[13 * width]), c13);
-                c14 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[14 * width]), c14);
-                c15 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[15 * width]), c15);
-            }
+            c0 = Vector512<float>.Zero;
+            c1 = c2 = c3 = c4 = c5 = c6 = c7 = c8 = c9 = c10 = c11 = c12 = c13 = c14 = c15 = c0;
         }
-        c0.Store(tile); c1.Store(tile + 16); c2.Store(tile + 32); c3.Store(tile + 48);
-        c4.Store(tile + 64); c5.Store(tile + 80); c6.Store(tile + 96); c7.Store(tile + 112);
-        c8.Store(tile + 128); c9.Store(tile + 144); c10.Store(tile + 160); c11.Store(tile + 176);
-        c12.Store(tile + 192); c13.Store(tile + 208); c14.Store(tile + 224); c15.Store(tile + 240);
+        else
+        {
+            c0 = Vector512.Load(sums); c1 = Vector512.Load(sums + 16); c2 = Vector512.Load(sums + 32); c3 = Vector512.Load(sums + 48);
+            c4 = Vector512.Load(sums + 64); c5 = Vector512.Load(sums + 80); c6 = Vector512.Load(sums + 96); c7 = Vector512.Load(sums + 112);
+            c8 = Vector512.Load(sums + 128); c9 = Vector512.Load(sums + 144); c10 = Vector512.Load(sums + 160); c11 = Vector512.Load(sums + 176);
+            c12 = Vector512.Load(sums + 192); c13 = Vector512.Load(sums + 208); c14 = Vector512.Load(sums + 224); c15 = Vector512.Load(sums + 240);
+        }
+        // The panel is one stream: the next block's 16 rows (3 KB, 48 lines) follow this block's, one line a step.
+        byte* ahead = (byte*)(w + 16 * width);
+        for (int j = 0; j < count; j++)
+        {
+            Sse.Prefetch0(ahead + j * 64);
+            float* x = w + j;
+            var v = Vector512.Load(column + j * Lanes);
+            // fma(A, B, c): the operands' order does not change a product's bits.
+            c0 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[0]), c0);
+            c1 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[width]), c1);
+            c2 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[2 * width]), c2);
+            c3 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[3 * width]), c3);
+            c4 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[4 * width]), c4);
+            c5 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[5 * width]), c5);
+            c6 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[6 * width]), c6);
+            c7 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[7 * width]), c7);
+            c8 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[8 * width]), c8);
+            c9 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[9 * width]), c9);
+            c10 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[10 * width]), c10);
+            c11 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[11 * width]), c11);
+            c12 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[12 * width]), c12);
+            c13 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[13 * width]), c13);
+            c14 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[14 * width]), c14);
+            c15 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[15 * width]), c15);
+        }
+        c0.Store(sums); c1.Store(sums + 16); c2.Store(sums + 32); c3.Store(sums + 48);
+        c4.Store(sums + 64); c5.Store(sums + 80); c6.Store(sums + 96); c7.Store(sums + 112);
+        c8.Store(sums + 128); c9.Store(sums + 144); c10.Store(sums + 160); c11.Store(sums + 176);
+        c12.Store(sums + 192); c13.Store(sums + 208); c14.Store(sums + 224); c15.Store(sums + 240);
     }
 
     /// <summary>
