@@ -304,7 +304,15 @@ public static class PanelGemm
     /// <paramref name="k"/> rows on <paramref name="path"/>: AVX-512, at most one register of rows (16), k at least 16.
     /// </summary>
     public static bool TransposedFits(SimdPath path, int m, int k) =>
-        path == SimdPath.Avx512 && SimdPaths.CanRun(path) && m >= 1 && m <= Lanes && k >= Lanes;
+        SimdPaths.CanRun(path) && m >= 1 && m <= Lanes && path switch
+        {
+            SimdPath.Avx512 => k >= Lanes,
+            SimdPath.Avx2 => k >= TransposedRows256,
+            _ => false,
+        };
+
+    /// <summary>Rows of B (p) the AVX2 block of <see cref="MultiplyTransposed"/> keeps: 6 x 2 accumulators, 2 registers of A^T and a broadcast fill the 16 registers.</summary>
+    const int TransposedRows256 = 6;
 
     /// <summary>
     /// C[i, p] = sum_j A[i, j] B[p, j] for i &lt; m, p &lt; k, j &lt; n: the product with the transpose of the packed
@@ -331,7 +339,8 @@ public static class PanelGemm
             throw new ArgumentException("PanelGemm operand shorter than its shape");
         int tiles = (n + Lanes - 1) / Lanes;
         var transposed = Scratch(ref transposedRows, tiles * Lanes * Lanes);
-        MultiplyTransposed512(a, lda, m, b, transposed, c, ldc);
+        if (b.Path == SimdPath.Avx512) MultiplyTransposed512(a, lda, m, b, transposed, c, ldc);
+        else MultiplyTransposed256(a, lda, m, b, transposed, c, ldc);
     }
 
     [ThreadStatic] static float[]? transposedRows;
@@ -440,6 +449,76 @@ public static class PanelGemm
         c4.Store(sums + 64); c5.Store(sums + 80); c6.Store(sums + 96); c7.Store(sums + 112);
         c8.Store(sums + 128); c9.Store(sums + 144); c10.Store(sums + 160); c11.Store(sums + 176);
         c12.Store(sums + 192); c13.Store(sums + 208); c14.Store(sums + 224); c15.Store(sums + 240);
+    }
+
+    /// <summary>
+    /// The AVX2 form: A^T [n, 16] as two registers per column of A (transposed one float at a time: a sixteenth of a
+    /// block's work at most), blocks of 6 rows of B, each block's 6 x 16 results put into C's rows one float at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void MultiplyTransposed256(ReadOnlySpan<float> a, int lda, int m, PackedPanels b, Span<float> at, Span<float> c, int ldc)
+    {
+        int k = b.K, n = b.N, width = PanelWidth(SimdPath.Avx2);
+        const int rows = TransposedRows256;
+        float* tile = stackalloc float[rows * Lanes];
+        fixed (float* a0 = a, at0 = at, c0 = c, w0 = b.Data)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                float* to = at0 + (nint)j * Lanes;
+                for (int i = 0; i < m; i++) to[i] = a0[(nint)i * lda + j];
+                for (int i = m; i < Lanes; i++) to[i] = 0;
+            }
+            nint panelStride = (nint)k * width;
+            for (int p = 0; p < k; p += rows)
+            {
+                int start = Math.Min(p, k - rows);
+                TransposedBlock256(at0, w0 + (nint)start * width, panelStride, n, tile);
+                for (int i = 0; i < m; i++)
+                {
+                    float* row = c0 + (nint)i * ldc + start;
+                    for (int q = 0; q < rows; q++) row[q] = tile[q * Lanes + i];
+                }
+            }
+            for (int i = 0; i < m; i++) new Span<float>(c0 + (nint)i * ldc + k, PadColumns(k) - k).Clear();
+        }
+    }
+
+    /// <summary>tile[q * 16 + i] = sum_j A^T[j, i] B[p + q, j] for 6 rows of B, j ascending through every AVX2 panel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void TransposedBlock256(float* at, float* w, nint panelStride, int n, float* tile)
+    {
+        const int width = Vectors * 8;   // the AVX2 panel: 24 floats per row
+        var c00 = Vector256<float>.Zero;
+        Vector256<float> c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        for (int first = 0; first < n; first += width, w += panelStride)
+        {
+            int count = Math.Min(width, n - first);
+            float* next = w + panelStride;
+            float* column = at + (nint)first * Lanes;
+            for (int j = 0; j < count; j++)
+            {
+                // The next panel's 6 rows (576 bytes, 9 lines) while this one runs.
+                if (j < 9) Sse.Prefetch0(next + j * 16);
+                float* x = w + j;
+                var low = Vector256.Load(column + j * Lanes);
+                var high = Vector256.Load(column + j * Lanes + 8);
+                var v = Vector256.Create(x[0]);
+                c00 = Fma.MultiplyAdd(low, v, c00); c01 = Fma.MultiplyAdd(high, v, c01);
+                v = Vector256.Create(x[width]);
+                c10 = Fma.MultiplyAdd(low, v, c10); c11 = Fma.MultiplyAdd(high, v, c11);
+                v = Vector256.Create(x[2 * width]);
+                c20 = Fma.MultiplyAdd(low, v, c20); c21 = Fma.MultiplyAdd(high, v, c21);
+                v = Vector256.Create(x[3 * width]);
+                c30 = Fma.MultiplyAdd(low, v, c30); c31 = Fma.MultiplyAdd(high, v, c31);
+                v = Vector256.Create(x[4 * width]);
+                c40 = Fma.MultiplyAdd(low, v, c40); c41 = Fma.MultiplyAdd(high, v, c41);
+                v = Vector256.Create(x[5 * width]);
+                c50 = Fma.MultiplyAdd(low, v, c50); c51 = Fma.MultiplyAdd(high, v, c51);
+            }
+        }
+        c00.Store(tile); c01.Store(tile + 8); c10.Store(tile + 16); c11.Store(tile + 24); c20.Store(tile + 32); c21.Store(tile + 40);
+        c30.Store(tile + 48); c31.Store(tile + 56); c40.Store(tile + 64); c41.Store(tile + 72); c50.Store(tile + 80); c51.Store(tile + 88);
     }
 
     /// <summary>
