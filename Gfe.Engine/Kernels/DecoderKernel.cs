@@ -273,8 +273,8 @@ public sealed class DecoderKernel
 
     /// <summary>
     /// into = from · W_l, the backward through layer l (from [rows, out_l], into [rows, in_l]). At a batch of up to 16
-    /// rows on AVX-512 and AVX2 it runs on the forward's panels (<see cref="PanelGemm.MultiplyTransposed"/>), so a trial
-    /// reads one copy of the weights instead of two; otherwise on the backward's own panels. Same bits either way.
+    /// rows on AVX-512 it runs on the forward's panels (<see cref="PanelGemm.MultiplyTransposed"/>), so a trial reads
+    /// one copy of the weights instead of two; otherwise on the backward's own panels. Same bits either way.
     /// </summary>
     void Backward(int l, float[] from, float[] into)
     {

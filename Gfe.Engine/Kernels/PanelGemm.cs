@@ -28,12 +28,13 @@ namespace Gfe.Engine.Kernels;
 /// </para>
 /// <para>
 /// <see cref="MultiplyTransposed"/> multiplies by the transpose of packed panels, for the decoder's backward at a
-/// batch of one register (up to 16 rows, AVX-512): then the backward reads the forward's panels and a trial streams
-/// one copy of the weights (2.8 MB) instead of two, and more of it stays in L2 from one trial to the next. Measured
-/// on the AVX-512 Xeon (docs/performance.md, 2026-11-30): the decoder's eight products at B = 16 about 15-20 % faster
-/// per CPU-second. Also tried there and dropped: a 16 x 1 register micro-kernel (16 rows at once, so each panel is
-/// read once per product, A packed and broadcast from memory): no faster than 8 x 3 at B = 16 (within 3 %) and 15 %
-/// slower at B = 256; huge pages (madvise) for the panels: no gain.
+/// batch of one register (up to 16 rows, AVX-512): the backward then reads the forward's panels, a trial streams one
+/// copy of the weights (2.8 MB) instead of two, and with the forward running its panels last to first the backward
+/// of the largest layer starts on panels still in L2. Measured on the AVX-512 Xeon (docs/performance.md, "One copy
+/// of the weights at B = 16"): the decoder's eight products 13-15 % more GFLOP/s per CPU-second at B = 16, training
+/// at parity 24 % more images per CPU-second. Dropped after measuring: the same on AVX2 (products 7-9 % faster, but
+/// training 12 % slower), a 16 x 1 register micro-kernel (16 rows at once, so a panel is read once per product; no
+/// faster than 8 x 3 at B = 16, 15 % slower at B = 256) and huge pages (madvise) for the panels (no steady gain).
 /// </para>
 /// Rows of C past a multiple of R go through the same micro-kernel on a zero-padded copy (callers that pad M to
 /// <see cref="RowBlock"/> never pay for it). C's columns up to n rounded up to <see cref="Lanes"/> are written (the
@@ -198,11 +199,13 @@ public static class PanelGemm
         ref float data = ref MemoryMarshal.GetArrayDataReference(b.Data);
         ref float bias = ref MemoryMarshal.GetArrayDataReference(b.Bias);
         int panels = (columns + width - 1) / width;
-        // Last panel first (the columns are independent): the backward through the transpose then starts on the panels
-        // read most recently, which are the likeliest still in L2.
-        for (int panel = panels - 1; panel >= 0; panel--)
+        // On AVX-512 last panel first (the columns are independent): the backward through the transpose
+        // (MultiplyTransposed) then starts on the panels read most recently, the likeliest still in L2. Elsewhere first
+        // to last, one stream through memory.
+        bool reverse = T.Count == Lanes;
+        for (int step = 0; step < panels; step++)
         {
-            int first = panel * width;
+            int panel = reverse ? panels - 1 - step : step, first = panel * width;
             // Registers of this panel that fall inside C's padded width (the last panel may stick out past it).
             int store = Math.Min(Vectors, (columns - first) / T.Count);
             ref float panelData = ref Unsafe.Add(ref data, (nint)panel * k * width);
@@ -304,15 +307,7 @@ public static class PanelGemm
     /// <paramref name="k"/> rows on <paramref name="path"/>: AVX-512, at most one register of rows (16), k at least 16.
     /// </summary>
     public static bool TransposedFits(SimdPath path, int m, int k) =>
-        SimdPaths.CanRun(path) && m >= 1 && m <= Lanes && path switch
-        {
-            SimdPath.Avx512 => k >= Lanes,
-            SimdPath.Avx2 => k >= TransposedRows256,
-            _ => false,
-        };
-
-    /// <summary>Rows of B (p) the AVX2 block of <see cref="MultiplyTransposed"/> keeps: 6 x 2 accumulators, 2 registers of A^T and a broadcast fill the 16 registers.</summary>
-    const int TransposedRows256 = 6;
+        path == SimdPath.Avx512 && SimdPaths.CanRun(path) && m >= 1 && m <= Lanes && k >= Lanes;
 
     /// <summary>
     /// C[i, p] = sum_j A[i, j] B[p, j] for i &lt; m, p &lt; k, j &lt; n: the product with the transpose of the packed
@@ -339,8 +334,7 @@ public static class PanelGemm
             throw new ArgumentException("PanelGemm operand shorter than its shape");
         int tiles = (n + Lanes - 1) / Lanes;
         var transposed = Scratch(ref transposedRows, tiles * Lanes * Lanes);
-        if (b.Path == SimdPath.Avx512) MultiplyTransposed512(a, lda, m, b, transposed, c, ldc);
-        else MultiplyTransposed256(a, lda, m, b, transposed, c, ldc);
+        MultiplyTransposed512(a, lda, m, b, transposed, c, ldc);
     }
 
     [ThreadStatic] static float[]? transposedRows;
@@ -449,76 +443,6 @@ public static class PanelGemm
         c4.Store(sums + 64); c5.Store(sums + 80); c6.Store(sums + 96); c7.Store(sums + 112);
         c8.Store(sums + 128); c9.Store(sums + 144); c10.Store(sums + 160); c11.Store(sums + 176);
         c12.Store(sums + 192); c13.Store(sums + 208); c14.Store(sums + 224); c15.Store(sums + 240);
-    }
-
-    /// <summary>
-    /// The AVX2 form: A^T [n, 16] as two registers per column of A (transposed one float at a time: a sixteenth of a
-    /// block's work at most), blocks of 6 rows of B, each block's 6 x 16 results put into C's rows one float at a time.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void MultiplyTransposed256(ReadOnlySpan<float> a, int lda, int m, PackedPanels b, Span<float> at, Span<float> c, int ldc)
-    {
-        int k = b.K, n = b.N, width = PanelWidth(SimdPath.Avx2);
-        const int rows = TransposedRows256;
-        float* tile = stackalloc float[rows * Lanes];
-        fixed (float* a0 = a, at0 = at, c0 = c, w0 = b.Data)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                float* to = at0 + (nint)j * Lanes;
-                for (int i = 0; i < m; i++) to[i] = a0[(nint)i * lda + j];
-                for (int i = m; i < Lanes; i++) to[i] = 0;
-            }
-            nint panelStride = (nint)k * width;
-            for (int p = 0; p < k; p += rows)
-            {
-                int start = Math.Min(p, k - rows);
-                TransposedBlock256(at0, w0 + (nint)start * width, panelStride, n, tile);
-                for (int i = 0; i < m; i++)
-                {
-                    float* row = c0 + (nint)i * ldc + start;
-                    for (int q = 0; q < rows; q++) row[q] = tile[q * Lanes + i];
-                }
-            }
-            for (int i = 0; i < m; i++) new Span<float>(c0 + (nint)i * ldc + k, PadColumns(k) - k).Clear();
-        }
-    }
-
-    /// <summary>tile[q * 16 + i] = sum_j A^T[j, i] B[p + q, j] for 6 rows of B, j ascending through every AVX2 panel.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void TransposedBlock256(float* at, float* w, nint panelStride, int n, float* tile)
-    {
-        const int width = Vectors * 8;   // the AVX2 panel: 24 floats per row
-        var c00 = Vector256<float>.Zero;
-        Vector256<float> c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        for (int first = 0; first < n; first += width, w += panelStride)
-        {
-            int count = Math.Min(width, n - first);
-            float* next = w + panelStride;
-            float* column = at + (nint)first * Lanes;
-            for (int j = 0; j < count; j++)
-            {
-                // The next panel's 6 rows (576 bytes, 9 lines) while this one runs.
-                if (j < 9) Sse.Prefetch0(next + j * 16);
-                float* x = w + j;
-                var low = Vector256.Load(column + j * Lanes);
-                var high = Vector256.Load(column + j * Lanes + 8);
-                var v = Vector256.Create(x[0]);
-                c00 = Fma.MultiplyAdd(low, v, c00); c01 = Fma.MultiplyAdd(high, v, c01);
-                v = Vector256.Create(x[width]);
-                c10 = Fma.MultiplyAdd(low, v, c10); c11 = Fma.MultiplyAdd(high, v, c11);
-                v = Vector256.Create(x[2 * width]);
-                c20 = Fma.MultiplyAdd(low, v, c20); c21 = Fma.MultiplyAdd(high, v, c21);
-                v = Vector256.Create(x[3 * width]);
-                c30 = Fma.MultiplyAdd(low, v, c30); c31 = Fma.MultiplyAdd(high, v, c31);
-                v = Vector256.Create(x[4 * width]);
-                c40 = Fma.MultiplyAdd(low, v, c40); c41 = Fma.MultiplyAdd(high, v, c41);
-                v = Vector256.Create(x[5 * width]);
-                c50 = Fma.MultiplyAdd(low, v, c50); c51 = Fma.MultiplyAdd(high, v, c51);
-            }
-        }
-        c00.Store(tile); c01.Store(tile + 8); c10.Store(tile + 16); c11.Store(tile + 24); c20.Store(tile + 32); c21.Store(tile + 40);
-        c30.Store(tile + 48); c31.Store(tile + 56); c40.Store(tile + 64); c41.Store(tile + 72); c50.Store(tile + 80); c51.Store(tile + 88);
     }
 
     /// <summary>

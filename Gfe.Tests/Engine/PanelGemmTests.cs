@@ -79,11 +79,10 @@ public class PanelGemmTests
     }
 
     /// <summary>(m, k, n) for the product with the packed matrix's transpose: the decoder's backward at B = 16 and 8
-    /// (600 -> 784, 20 -> 150), one row, k not a multiple of the block (the last block overlaps; k = 7 runs on AVX2 only),
-    /// n past one and two panels.</summary>
+    /// (600 -> 784, 20 -> 150), one row, k not a multiple of 16 (the last block overlaps), n past one and two panels.</summary>
     public static readonly TheoryData<int, int, int> TransposedSizes = new()
     {
-        { 16, 600, 784 }, { 8, 20, 150 }, { 1, 16, 1 }, { 16, 7, 30 }, { 5, 17, 37 }, { 16, 33, 97 }, { 13, 150, 49 }, { 16, 16, 16 },
+        { 16, 600, 784 }, { 8, 20, 150 }, { 1, 16, 1 }, { 5, 17, 37 }, { 16, 33, 97 }, { 13, 150, 49 }, { 16, 16, 16 },
     };
 
     [Theory]
@@ -97,7 +96,7 @@ public class PanelGemmTests
         var bias = Random(random, n);
         var paths = SimdPaths.Runnable.Where(path => PanelGemm.TransposedFits(path, m, k)).ToList();
         Assert.Equal(SimdPaths.CanRun(SimdPath.Avx512) && k >= PanelGemm.Lanes, paths.Contains(SimdPath.Avx512));
-        Assert.Equal(SimdPaths.CanRun(SimdPath.Avx2), paths.Contains(SimdPath.Avx2));
+        Assert.DoesNotContain(SimdPath.Avx2, paths);   // measured slower there in training; AVX2 keeps the backward's own panels
         // The chain written out, and the same product the usual way on the scalar path: B^T [n, k] packed with no bias.
         var scalar = new float[(m - 1) * ldc + ldc];
         PanelGemm.Multiply(a, lda, m, PanelGemm.Pack(wt, 1, n, n, k, ReadOnlySpan<float>.Empty, SimdPath.Scalar), scalar, ldc);
@@ -141,9 +140,7 @@ public class PanelGemmTests
         Assert.False(PanelGemm.TransposedFits(SimdPath.Vector128, 16, 600));
         Assert.False(PanelGemm.TransposedFits(SimdPath.Avx512, 17, 600));   // more rows than a register
         Assert.False(PanelGemm.TransposedFits(SimdPath.Avx512, 16, 15));    // fewer than a block of rows of B
-        Assert.False(PanelGemm.TransposedFits(SimdPath.Avx2, 17, 600));
-        Assert.False(PanelGemm.TransposedFits(SimdPath.Avx2, 16, 5));
-        Assert.Equal(SimdPaths.CanRun(SimdPath.Avx2), PanelGemm.TransposedFits(SimdPath.Avx2, 16, 6));
+        Assert.False(PanelGemm.TransposedFits(SimdPath.Avx2, 16, 600));
         var scalar = PanelGemm.Pack(new float[20 * 4], 4, 1, 20, 4, ReadOnlySpan<float>.Empty, SimdPath.Scalar);
         Assert.Throws<ArgumentException>(() => PanelGemm.MultiplyTransposed(new float[64], 4, 16, scalar, new float[16 * 32], 32));
         if (!SimdPaths.CanRun(SimdPath.Avx512)) return;
