@@ -32,9 +32,10 @@ namespace Gfe.Engine.Kernels;
 /// copy of the weights (2.8 MB) instead of two, and with the forward running its panels last to first the backward
 /// of the largest layer starts on panels still in L2. Measured on the AVX-512 Xeon (docs/performance.md, "One copy
 /// of the weights at B = 16"): the decoder's eight products 13-15 % more GFLOP/s per CPU-second at B = 16, training
-/// at parity 24 % more images per CPU-second. Dropped after measuring: the same on AVX2 (products 7-9 % faster, but
-/// training 12 % slower), a 16 x 1 register micro-kernel (16 rows at once, so a panel is read once per product; no
-/// faster than 8 x 3 at B = 16, 15 % slower at B = 256) and huge pages (madvise) for the panels (no steady gain).
+/// at parity 12 % more images per CPU-second (median of five runs each). Dropped after measuring: the same on AVX2
+/// (products 7-9 % faster, but training 12 % slower), a 16 x 1 register micro-kernel (16 rows at once, so a panel is
+/// read once per product; no faster than 8 x 3 at B = 16, 15 % slower at B = 256) and huge pages (madvise) for the
+/// panels (no steady gain).
 /// </para>
 /// Rows of C past a multiple of R go through the same micro-kernel on a zero-padded copy (callers that pad M to
 /// <see cref="RowBlock"/> never pay for it). C's columns up to n rounded up to <see cref="Lanes"/> are written (the
