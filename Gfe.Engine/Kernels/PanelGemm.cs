@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
@@ -24,6 +25,17 @@ namespace Gfe.Engine.Kernels;
 /// and backward, weights not in L2) on an AVX-512 Xeon: 8 x 3 beat 8 x 2, 6 x 4, 12 x 2 and 4 x 4 at B = 16 and
 /// B = 256, and 4 x 3 beat 6 x 2, 4 x 2 and 8 x 1 on AVX2. Blocking over k (panel slices that fit L1) measured no
 /// better and is not done; the sum over k is never split, which is what keeps every path's bits the same.
+/// </para>
+/// <para>
+/// <see cref="MultiplyTransposed"/> multiplies by the transpose of packed panels, for the decoder's backward at a
+/// batch of one register (up to 16 rows, AVX-512): the backward then reads the forward's panels, a trial streams one
+/// copy of the weights (2.8 MB) instead of two, and with the forward running its panels last to first the backward
+/// of the largest layer starts on panels still in L2. Measured on the AVX-512 Xeon (docs/performance.md, "One copy
+/// of the weights at B = 16"): the decoder's eight products 13-15 % more GFLOP/s per CPU-second at B = 16, training
+/// at parity 12 % more images per CPU-second (median of five runs each). Dropped after measuring: the same on AVX2
+/// (products 7-9 % faster, but training 12 % slower), a 16 x 1 register micro-kernel (16 rows at once, so a panel is
+/// read once per product; no faster than 8 x 3 at B = 16, 15 % slower at B = 256) and huge pages (madvise) for the
+/// panels (no steady gain).
 /// </para>
 /// Rows of C past a multiple of R go through the same micro-kernel on a zero-padded copy (callers that pad M to
 /// <see cref="RowBlock"/> never pay for it). C's columns up to n rounded up to <see cref="Lanes"/> are written (the
@@ -187,8 +199,14 @@ public static class PanelGemm
         int k = b.K, width = Vectors * T.Count, columns = PadColumns(b.N);
         ref float data = ref MemoryMarshal.GetArrayDataReference(b.Data);
         ref float bias = ref MemoryMarshal.GetArrayDataReference(b.Bias);
-        for (int first = 0, panel = 0; first < columns; first += width, panel++)
+        int panels = (columns + width - 1) / width;
+        // On AVX-512 last panel first (the columns are independent): the backward through the transpose
+        // (MultiplyTransposed) then starts on the panels read most recently, the likeliest still in L2. Elsewhere first
+        // to last, one stream through memory.
+        bool reverse = T.Count == Lanes;
+        for (int step = 0; step < panels; step++)
         {
+            int panel = reverse ? panels - 1 - step : step, first = panel * width;
             // Registers of this panel that fall inside C's padded width (the last panel may stick out past it).
             int store = Math.Min(Vectors, (columns - first) / T.Count);
             ref float panelData = ref Unsafe.Add(ref data, (nint)panel * k * width);
@@ -284,6 +302,202 @@ public static class PanelGemm
         StoreRow(c20, c21, c22, ref Unsafe.Add(ref c, 2 * ldc), store);
         StoreRow(c30, c31, c32, ref Unsafe.Add(ref c, 3 * ldc), store);
     }
+
+    /// <summary>
+    /// Whether <see cref="MultiplyTransposed"/> runs for <paramref name="m"/> rows of A against panels of
+    /// <paramref name="k"/> rows on <paramref name="path"/>: AVX-512, at most one register of rows (16), k at least 16.
+    /// </summary>
+    public static bool TransposedFits(SimdPath path, int m, int k) =>
+        path == SimdPath.Avx512 && SimdPaths.CanRun(path) && m >= 1 && m <= Lanes && k >= Lanes;
+
+    /// <summary>
+    /// C[i, p] = sum_j A[i, j] B[p, j] for i &lt; m, p &lt; k, j &lt; n: the product with the transpose of the packed
+    /// B [k, n] (its bias unused), so the decoder's backward runs on the forward's panels. Every element is the chain
+    /// c = 0, then c = fma(A[i, j], B[p, j], c) for j = 0, 1, ..., n - 1: the bits of <see cref="Multiply(ReadOnlySpan{float}, int, int, PackedPanels, Span{float}, int)"/>
+    /// on B packed the other way round with a zero bias. Columns k to k rounded up to <see cref="Lanes"/> get zero.
+    /// Only where <see cref="TransposedFits"/>.
+    /// </summary>
+    /// <remarks>
+    /// The batch is the register: A's (at most 16) rows are transposed into A^T [n, 16], so one register holds A[., j]
+    /// for every row, and a block of 16 rows of B (p) keeps 16 accumulators C[., p] while it walks j through the
+    /// panels, each step one load of A^T and 16 fused multiply-adds with B[p, j] broadcast straight from the panel
+    /// (an embedded broadcast). The block's registers are transposed back into C's rows. Blocks of p that would pass k
+    /// start at k - 16 instead and recompute a few columns, with the same bits.
+    /// </remarks>
+    public static void MultiplyTransposed(ReadOnlySpan<float> a, int lda, int m, PackedPanels b, Span<float> c, int ldc)
+    {
+        int k = b.K, n = b.N, columns = PadColumns(k);
+        if (!TransposedFits(b.Path, m, k))
+            throw new ArgumentException($"PanelGemm.MultiplyTransposed needs the avx512 path, 1 to {Lanes} rows and k of at least {Lanes}, not {SimdPaths.Name(b.Path)}, m={m}, k={k}");
+        if (n > lda || columns > ldc)
+            throw new ArgumentException($"PanelGemm strides too small: n={n} lda={lda}, k={k} (padded {columns}) ldc={ldc}");
+        if (a.Length < (long)(m - 1) * lda + n || c.Length < (long)(m - 1) * ldc + columns)
+            throw new ArgumentException("PanelGemm operand shorter than its shape");
+        int tiles = (n + Lanes - 1) / Lanes;
+        var transposed = Scratch(ref transposedRows, tiles * Lanes * Lanes);
+        MultiplyTransposed512(a, lda, m, b, transposed, c, ldc);
+    }
+
+    [ThreadStatic] static float[]? transposedRows;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void MultiplyTransposed512(ReadOnlySpan<float> a, int lda, int m, PackedPanels b, Span<float> at, Span<float> c, int ldc)
+    {
+        int k = b.K, n = b.N, width = PanelWidth(SimdPath.Avx512), blocks = (k + Lanes - 1) / Lanes;
+        var sums = Scratch(ref blockSums, blocks * Lanes * Lanes);
+        float* tile = stackalloc float[Lanes * Lanes];
+        fixed (float* a0 = a, at0 = at, s0 = sums, c0 = c, w0 = b.Data)
+        {
+            // A^T, 16 columns of A at a time; rows past m and columns past n are zero.
+            for (int first = 0; first < n; first += Lanes)
+            {
+                int count = Math.Min(Lanes, n - first);
+                if (m == Lanes && count == Lanes)
+                    Transpose16(a0 + first, lda, at0 + (nint)first * Lanes, Lanes);
+                else
+                {
+                    new Span<float>(tile, Lanes * Lanes).Clear();
+                    for (int i = 0; i < m; i++)
+                        new ReadOnlySpan<float>(a0 + (nint)i * lda + first, count).CopyTo(new Span<float>(tile + i * Lanes, count));
+                    Transpose16(tile, Lanes, at0 + (nint)first * Lanes, Lanes);
+                }
+            }
+            // Panel by panel (j ascending), and in each panel its blocks of 16 rows front to back: the panels are read
+            // once, as one stream, while a panel's 48 columns of A^T stay in L1. Each block carries its 16 sums from
+            // panel to panel in memory (stored and loaded exactly), so every sum is still the one chain over j.
+            nint panelStride = (nint)k * width;
+            float* panel = w0;
+            for (int first = 0; first < n; first += width, panel += panelStride)
+            {
+                int count = Math.Min(width, n - first);
+                for (int block = 0; block < blocks; block++)
+                {
+                    int start = Math.Min(block * Lanes, k - Lanes);
+                    TransposedBlock(at0 + (nint)first * Lanes, panel + (nint)start * width, count, first == 0, s0 + (nint)block * Lanes * Lanes);
+                }
+            }
+            for (int block = 0; block < blocks; block++)
+            {
+                int start = Math.Min(block * Lanes, k - Lanes);
+                float* blockSum = s0 + (nint)block * Lanes * Lanes;
+                if (m == Lanes) Transpose16(blockSum, Lanes, c0 + start, ldc);
+                else
+                {
+                    Transpose16(blockSum, Lanes, tile, Lanes);
+                    for (int i = 0; i < m; i++)
+                        new ReadOnlySpan<float>(tile + i * Lanes, Lanes).CopyTo(new Span<float>(c0 + (nint)i * ldc + start, Lanes));
+                }
+            }
+            for (int i = 0; i < m; i++) new Span<float>(c0 + (nint)i * ldc + k, PadColumns(k) - k).Clear();
+        }
+    }
+
+    [ThreadStatic] static float[]? blockSums;
+
+    /// <summary>
+    /// One block's walk through one panel: sums[q * 16 + i] (zero when <paramref name="fresh"/>) plus A^T[j, i] B[p + q, j]
+    /// for the panel's <paramref name="count"/> columns j in order, B's 16 rows from <paramref name="w"/> on.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void TransposedBlock(float* column, float* w, int count, bool fresh, float* sums)
+    {
+        const int width = Vectors * Lanes;   // the AVX-512 panel: 48 floats per row
+        Vector512<float> c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15;
+        if (fresh)
+        {
+            c0 = Vector512<float>.Zero;
+            c1 = c2 = c3 = c4 = c5 = c6 = c7 = c8 = c9 = c10 = c11 = c12 = c13 = c14 = c15 = c0;
+        }
+        else
+        {
+            c0 = Vector512.Load(sums); c1 = Vector512.Load(sums + 16); c2 = Vector512.Load(sums + 32); c3 = Vector512.Load(sums + 48);
+            c4 = Vector512.Load(sums + 64); c5 = Vector512.Load(sums + 80); c6 = Vector512.Load(sums + 96); c7 = Vector512.Load(sums + 112);
+            c8 = Vector512.Load(sums + 128); c9 = Vector512.Load(sums + 144); c10 = Vector512.Load(sums + 160); c11 = Vector512.Load(sums + 176);
+            c12 = Vector512.Load(sums + 192); c13 = Vector512.Load(sums + 208); c14 = Vector512.Load(sums + 224); c15 = Vector512.Load(sums + 240);
+        }
+        // The panel is one stream: the next block's 16 rows (3 KB, 48 lines) follow this block's, one line a step.
+        byte* ahead = (byte*)(w + 16 * width);
+        for (int j = 0; j < count; j++)
+        {
+            Sse.Prefetch0(ahead + j * 64);
+            float* x = w + j;
+            var v = Vector512.Load(column + j * Lanes);
+            // fma(A, B, c): the operands' order does not change a product's bits.
+            c0 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[0]), c0);
+            c1 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[width]), c1);
+            c2 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[2 * width]), c2);
+            c3 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[3 * width]), c3);
+            c4 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[4 * width]), c4);
+            c5 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[5 * width]), c5);
+            c6 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[6 * width]), c6);
+            c7 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[7 * width]), c7);
+            c8 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[8 * width]), c8);
+            c9 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[9 * width]), c9);
+            c10 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[10 * width]), c10);
+            c11 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[11 * width]), c11);
+            c12 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[12 * width]), c12);
+            c13 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[13 * width]), c13);
+            c14 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[14 * width]), c14);
+            c15 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(x[15 * width]), c15);
+        }
+        c0.Store(sums); c1.Store(sums + 16); c2.Store(sums + 32); c3.Store(sums + 48);
+        c4.Store(sums + 64); c5.Store(sums + 80); c6.Store(sums + 96); c7.Store(sums + 112);
+        c8.Store(sums + 128); c9.Store(sums + 144); c10.Store(sums + 160); c11.Store(sums + 176);
+        c12.Store(sums + 192); c13.Store(sums + 208); c14.Store(sums + 224); c15.Store(sums + 240);
+    }
+
+    /// <summary>
+    /// to[q * toStride + i] = from[i * fromStride + q] for a 16 x 16 block, in registers: four rounds, each swapping one
+    /// bit of the row index with the same bit of the column index (rows r and r + h exchange their h-blocks) by
+    /// two-source permutes. Moves only: no value changes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void Transpose16(float* from, nint fromStride, float* to, nint toStride)
+    {
+        var r0 = Vector512.Load(from); var r1 = Vector512.Load(from + fromStride);
+        var r2 = Vector512.Load(from + 2 * fromStride); var r3 = Vector512.Load(from + 3 * fromStride);
+        var r4 = Vector512.Load(from + 4 * fromStride); var r5 = Vector512.Load(from + 5 * fromStride);
+        var r6 = Vector512.Load(from + 6 * fromStride); var r7 = Vector512.Load(from + 7 * fromStride);
+        var r8 = Vector512.Load(from + 8 * fromStride); var r9 = Vector512.Load(from + 9 * fromStride);
+        var r10 = Vector512.Load(from + 10 * fromStride); var r11 = Vector512.Load(from + 11 * fromStride);
+        var r12 = Vector512.Load(from + 12 * fromStride); var r13 = Vector512.Load(from + 13 * fromStride);
+        var r14 = Vector512.Load(from + 14 * fromStride); var r15 = Vector512.Load(from + 15 * fromStride);
+        Exchange(8, ref r0, ref r8); Exchange(8, ref r1, ref r9); Exchange(8, ref r2, ref r10); Exchange(8, ref r3, ref r11);
+        Exchange(8, ref r4, ref r12); Exchange(8, ref r5, ref r13); Exchange(8, ref r6, ref r14); Exchange(8, ref r7, ref r15);
+        Exchange(4, ref r0, ref r4); Exchange(4, ref r1, ref r5); Exchange(4, ref r2, ref r6); Exchange(4, ref r3, ref r7);
+        Exchange(4, ref r8, ref r12); Exchange(4, ref r9, ref r13); Exchange(4, ref r10, ref r14); Exchange(4, ref r11, ref r15);
+        Exchange(2, ref r0, ref r2); Exchange(2, ref r1, ref r3); Exchange(2, ref r4, ref r6); Exchange(2, ref r5, ref r7);
+        Exchange(2, ref r8, ref r10); Exchange(2, ref r9, ref r11); Exchange(2, ref r12, ref r14); Exchange(2, ref r13, ref r15);
+        Exchange(1, ref r0, ref r1); Exchange(1, ref r2, ref r3); Exchange(1, ref r4, ref r5); Exchange(1, ref r6, ref r7);
+        Exchange(1, ref r8, ref r9); Exchange(1, ref r10, ref r11); Exchange(1, ref r12, ref r13); Exchange(1, ref r14, ref r15);
+        r0.Store(to); r1.Store(to + toStride); r2.Store(to + 2 * toStride); r3.Store(to + 3 * toStride);
+        r4.Store(to + 4 * toStride); r5.Store(to + 5 * toStride); r6.Store(to + 6 * toStride); r7.Store(to + 7 * toStride);
+        r8.Store(to + 8 * toStride); r9.Store(to + 9 * toStride); r10.Store(to + 10 * toStride); r11.Store(to + 11 * toStride);
+        r12.Store(to + 12 * toStride); r13.Store(to + 13 * toStride); r14.Store(to + 14 * toStride); r15.Store(to + 15 * toStride);
+    }
+
+    /// <summary>Rows r and s = r + h: lane t of the new r is r[t] if bit h of t is clear, else s[t - h]; of the new s, r[t + h] or s[t].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Exchange(int h, ref Vector512<float> r, ref Vector512<float> s)
+    {
+        var low = Avx512F.PermuteVar16x32x2(r, Indices(h, false), s);
+        var high = Avx512F.PermuteVar16x32x2(r, Indices(h, true), s);
+        r = low;
+        s = high;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<int> Indices(int h, bool high) => (h, high) switch
+    {
+        (8, false) => Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23),
+        (8, true) => Vector512.Create(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31),
+        (4, false) => Vector512.Create(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27),
+        (4, true) => Vector512.Create(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31),
+        (2, false) => Vector512.Create(0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29),
+        (2, true) => Vector512.Create(2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31),
+        (1, false) => Vector512.Create(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30),
+        _ => Vector512.Create(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31),
+    };
 
     /// <summary>Floats ahead of the panel row in use that <see cref="PrefetchPanel"/> asks for (3 KB).</summary>
     const int PrefetchAhead = 768;

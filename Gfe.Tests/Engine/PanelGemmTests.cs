@@ -78,6 +78,78 @@ public class PanelGemmTests
             }
     }
 
+    /// <summary>(m, k, n) for the product with the packed matrix's transpose: the decoder's backward at B = 16 and 8
+    /// (600 -> 784, 20 -> 150), one row, k not a multiple of 16 (the last block overlaps), n past one and two panels.</summary>
+    public static readonly TheoryData<int, int, int> TransposedSizes = new()
+    {
+        { 16, 600, 784 }, { 8, 20, 150 }, { 1, 16, 1 }, { 5, 17, 37 }, { 16, 33, 97 }, { 13, 150, 49 }, { 16, 16, 16 },
+    };
+
+    [Theory]
+    [MemberData(nameof(TransposedSizes))]
+    public void Product_with_the_transpose_gives_the_bits_of_the_other_packing(int m, int k, int n)
+    {
+        var random = new Random(m * 1000 + k * 10 + n);
+        int lda = n + 3, ldc = Padded(k) + 5;
+        var a = Random(random, m * lda);
+        var wt = Random(random, k * n);   // the packed matrix B [k, n], row-major (a forward weight W^T [in, out])
+        var bias = Random(random, n);
+        var paths = SimdPaths.Runnable.Where(path => PanelGemm.TransposedFits(path, m, k)).ToList();
+        Assert.Equal(SimdPaths.CanRun(SimdPath.Avx512) && k >= PanelGemm.Lanes, paths.Contains(SimdPath.Avx512));
+        Assert.DoesNotContain(SimdPath.Avx2, paths);   // measured slower there in training; AVX2 keeps the backward's own panels
+        // The chain written out, and the same product the usual way on the scalar path: B^T [n, k] packed with no bias.
+        var scalar = new float[(m - 1) * ldc + ldc];
+        PanelGemm.Multiply(a, lda, m, PanelGemm.Pack(wt, 1, n, n, k, ReadOnlySpan<float>.Empty, SimdPath.Scalar), scalar, ldc);
+        foreach (var path in paths)
+        {
+            var packed = PanelGemm.Pack(wt, n, 1, k, n, bias, path);   // its bias must not enter
+            var c = Enumerable.Repeat(float.NaN, (m - 1) * ldc + ldc).ToArray();
+            PanelGemm.MultiplyTransposed(a, lda, m, packed, c, ldc);
+            var other = new float[(m - 1) * ldc + ldc];
+            PanelGemm.Multiply(a, lda, m, PanelGemm.Pack(wt, 1, n, n, k, ReadOnlySpan<float>.Empty, path), other, ldc);
+            for (int i = 0; i < m; i++)
+            {
+                for (int p = 0; p < k; p++)
+                {
+                    float chain = 0;
+                    double reference = 0, magnitude = 0;
+                    for (int j = 0; j < n; j++)
+                    {
+                        chain = MathF.FusedMultiplyAdd(a[i * lda + j], wt[p * n + j], chain);
+                        double term = (double)a[i * lda + j] * wt[p * n + j];
+                        reference += term;
+                        magnitude += Math.Abs(term);
+                    }
+                    float value = c[i * ldc + p];
+                    string where = $"{SimdPaths.Name(path)} m={m} k={k} n={n} C[{i}, {p}] = {value}";
+                    Assert.True(Math.Abs(value - reference) <= 1e-6 * magnitude + 1e-7, $"{where}, double reference {reference}");
+                    Assert.True(BitConverter.SingleToInt32Bits(chain) == BitConverter.SingleToInt32Bits(value), $"{where}, not the chain's {chain}");
+                    Assert.True(BitConverter.SingleToInt32Bits(other[i * ldc + p]) == BitConverter.SingleToInt32Bits(value), $"{where}, not the other packing's {other[i * ldc + p]}");
+                    Assert.True(BitConverter.SingleToInt32Bits(scalar[i * ldc + p]) == BitConverter.SingleToInt32Bits(value), $"{where}, not the scalar path's {scalar[i * ldc + p]}");
+                }
+                for (int p = k; p < Padded(k); p++) Assert.Equal(0f, c[i * ldc + p]);
+                for (int p = Padded(k); p < ldc; p++) Assert.True(float.IsNaN(c[i * ldc + p]), $"{SimdPaths.Name(path)} wrote C[{i}, {p}] past the padded width");
+            }
+        }
+    }
+
+    [Fact]
+    public void Product_with_the_transpose_refuses_what_it_does_not_run()
+    {
+        Assert.False(PanelGemm.TransposedFits(SimdPath.Scalar, 16, 600));
+        Assert.False(PanelGemm.TransposedFits(SimdPath.Vector128, 16, 600));
+        Assert.False(PanelGemm.TransposedFits(SimdPath.Avx512, 17, 600));   // more rows than a register
+        Assert.False(PanelGemm.TransposedFits(SimdPath.Avx512, 16, 15));    // fewer than a block of rows of B
+        Assert.False(PanelGemm.TransposedFits(SimdPath.Avx2, 16, 600));
+        var scalar = PanelGemm.Pack(new float[20 * 4], 4, 1, 20, 4, ReadOnlySpan<float>.Empty, SimdPath.Scalar);
+        Assert.Throws<ArgumentException>(() => PanelGemm.MultiplyTransposed(new float[64], 4, 16, scalar, new float[16 * 32], 32));
+        if (!SimdPaths.CanRun(SimdPath.Avx512)) return;
+        var packed = PanelGemm.Pack(new float[20 * 4], 4, 1, 20, 4, ReadOnlySpan<float>.Empty, SimdPath.Avx512);
+        Assert.Throws<ArgumentException>(() => PanelGemm.MultiplyTransposed(new float[64], 3, 16, packed, new float[16 * 32], 32));   // lda < n
+        Assert.Throws<ArgumentException>(() => PanelGemm.MultiplyTransposed(new float[64], 4, 16, packed, new float[16 * 32], 16));  // ldc < 32
+        Assert.Throws<ArgumentException>(() => PanelGemm.MultiplyTransposed(new float[63], 4, 16, packed, new float[16 * 32], 32));  // A short
+    }
+
     /// <summary>Repacking into memory that held a larger shape leaves no stale panel behind; the unpacked overload agrees.</summary>
     [Fact]
     public void Repacking_into_used_memory_and_the_unpacked_overload_give_the_same_product()
