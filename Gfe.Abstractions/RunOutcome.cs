@@ -18,4 +18,5 @@ public sealed record RunOutcome(
     [property: Id(12)] ReconstructionSample? Reconstructions = null,
     [property: Id(13)] string? AmdKernel = null,
     [property: Id(14)] string? Simd = null,
-    [property: Id(15)] string? ModelDirectory = null);
+    [property: Id(15)] string? ModelDirectory = null,
+    [property: Id(16)] string? AdjointKernel = null);

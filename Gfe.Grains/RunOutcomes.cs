@@ -25,6 +25,7 @@ public static class RunOutcomes
             : null,
         AmdKernel: result.AmdKernel,
         Simd: result.Simd,
+        AdjointKernel: result.AdjointKernel,
         ModelDirectory: result.ModelDirectory);
 
     static AmdSummary Summary(AmdStatistics amd) =>

@@ -87,7 +87,7 @@ public static class ResultsWriter
             "finalTrainLoss", "imagesSeen", "testImages",
             "trainAmd.solves", "trainAmd.acceptedPerSolve", "trainAmd.rejectedPerSolve", "trainAmd.forced",
             "testAmd.solves", "testAmd.acceptedPerSolve", "testAmd.rejectedPerSolve", "testAmd.forced",
-            "trainSeconds", "testSeconds", "silo", "device", "amdKernelRan", "simd", "dataProvenance", "error", WarningsColumn,
+            "trainSeconds", "testSeconds", "silo", "device", "amdKernelRan", "simd", "adjointKernelRan", "dataProvenance", "error", WarningsColumn,
         ]);
         foreach (var (run, status) in runs)
         {
@@ -108,6 +108,7 @@ public static class ResultsWriter
                 outcome?.Device ?? "",
                 outcome?.AmdKernel ?? "",
                 outcome?.Simd ?? "",
+                outcome?.AdjointKernel ?? "",
                 outcome?.DataProvenance ?? "",
                 status.Error ?? "",
                 RunWarnings.For(outcome),

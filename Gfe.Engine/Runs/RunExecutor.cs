@@ -29,6 +29,6 @@ public static class RunExecutor
         };
         // The kernel that ran, resolved by the same rule the run's AmdSolver used (amd.kernel auto depends on the machine).
         var (kernel, simd) = AmdKernels.Ran(config);
-        return result with { AmdKernel = kernel, Simd = simd };
+        return result with { AmdKernel = kernel, Simd = simd, AdjointKernel = AmdKernels.AdjointRan(config) };
     }
 }

@@ -39,6 +39,9 @@ public sealed record RunResult
     /// <summary>The native kernel's SIMD path (avx512, avx2, neon, vector128, scalar); empty on the torch path.</summary>
     public string Simd { get; init; } = "";
 
+    /// <summary>The kernel of the exact adjoint's R-passes (torch or native); empty for runs without the adjoint.</summary>
+    public string AdjointKernel { get; init; } = "";
+
     /// <summary>Reconstructions of the first test images when the run asked for them, else null.</summary>
     public TestReconstructions? Reconstructions { get; init; }
 

@@ -43,7 +43,8 @@ public sealed class ResultsWriterTests : IDisposable
         DataProvenance: "mnist from local idx, sha256 abc",
         Device: "cpu",
         AmdKernel: "native",
-        Simd: "avx2");
+        Simd: "avx2",
+        AdjointKernel: "torch");
 
     static RunStatus Completed(string key, Dictionary<string, double> testLoss) =>
         new(key, RunState.Completed, "done", 1, 480, 0.25, "silo-a", null, Outcome(testLoss), null, null);
@@ -179,6 +180,7 @@ public sealed class ResultsWriterTests : IDisposable
         Assert.Equal("silo-a", completed["silo"]);
         Assert.Equal("native", completed["amdKernelRan"]);
         Assert.Equal("avx2", completed["simd"]);
+        Assert.Equal("torch", completed["adjointKernelRan"]);
         Assert.Equal("mnist from local idx, sha256 abc", completed["dataProvenance"]);
     }
 

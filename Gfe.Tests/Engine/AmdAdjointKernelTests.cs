@@ -200,6 +200,10 @@ public sealed class AmdAdjointKernelTests(ITestOutputHelper output)
         var native = RunExecutor.Execute(config, data, null, CancellationToken.None);
         var torchRun = RunExecutor.Execute(config with { Flow = new FlowOptions { AdjointKernel = AmdKernel.Torch } }, data, null, CancellationToken.None);
         var approximate = RunExecutor.Execute(config with { Gradient = GradientMode.Approximate }, data, null, CancellationToken.None);
+        // What runs.csv's adjointKernelRan will say: AMD native in all three, the adjoint's passes as set, none without it.
+        Assert.Equal(("native", "native"), (native.AmdKernel, native.AdjointKernel));
+        Assert.Equal(("native", "torch"), (torchRun.AmdKernel, torchRun.AdjointKernel));
+        Assert.Equal("", approximate.AdjointKernel);
 
         double difference = Math.Abs(native.FinalTrainLoss - torchRun.FinalTrainLoss);
         double testDifference = Math.Abs(native.TestLoss[Evaluations.GfeAmd] - torchRun.TestLoss[Evaluations.GfeAmd]);
@@ -209,5 +213,20 @@ public sealed class AmdAdjointKernelTests(ITestOutputHelper output)
         Assert.True(difference <= 1e-3 * torchRun.FinalTrainLoss, $"native and torch adjoint runs end {difference} apart");
         Assert.True(testDifference <= 1e-3 * torchRun.TestLoss[Evaluations.GfeAmd], $"native and torch test losses differ by {testDifference}");
         Assert.True(adjointEffect > 10 * difference, $"the adjoint moved the loss by {adjointEffect} only, against a kernel difference of {difference}");
+    }
+
+    /// <summary>The adjoint kernel a run records: gfe-amd's follows adjoint.kernel, the flows' follow flow.kernel (flow
+    /// and adjoint on one kernel), auto resolves as amd.kernel's (native on this CPU), and runs without the adjoint record
+    /// none.</summary>
+    [Fact]
+    public void A_run_records_the_kernel_its_adjoint_ran_on()
+    {
+        var amd = new RunConfig { Method = RunMethod.GfeAmd, Gradient = GradientMode.Adjoint, Dataset = "synthetic", TrainSize = 8 };
+        Assert.Equal("native", AmdKernels.AdjointRan(amd));
+        Assert.Equal("torch", AmdKernels.AdjointRan(amd with { Flow = new FlowOptions { AdjointKernel = AmdKernel.Torch } }));
+        Assert.Equal("torch", AmdKernels.AdjointRan(amd with { Method = RunMethod.GfeRk4, Flow = new FlowOptions { Kernel = AmdKernel.Torch, AdjointKernel = AmdKernel.Native } }));
+        Assert.Equal("native", AmdKernels.AdjointRan(amd with { Method = RunMethod.GfeNesterov, Flow = new FlowOptions { Kernel = AmdKernel.Native, AdjointKernel = AmdKernel.Torch } }));
+        Assert.Equal("", AmdKernels.AdjointRan(amd with { Gradient = GradientMode.Approximate }));
+        Assert.Equal("", AmdKernels.AdjointRan(amd with { Method = RunMethod.Ae }));
     }
 }
