@@ -47,8 +47,11 @@ public static class TrainingBenchmark
     public static TrainingRate Measure(RunConfig config, DatasetSplits data, CancellationToken cancel = default)
     {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var result = RunExecutor.Execute(config, data, null, cancel);
-        double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        var trainingEnd = new TrainingCpuClock();
+        var result = RunExecutor.Execute(config, data, trainingEnd, cancel);
+        // Training's CPU time only (to the last training batch's report), so that the per-CPU-second rate does not
+        // count the test encoding as training.
+        double cpuSeconds = ((trainingEnd.LastTrainingReport ?? Process.GetCurrentProcess().TotalProcessorTime) - cpu).TotalSeconds;
         bool flow = config.Method is RunMethod.GfeRk4 or RunMethod.GfeNesterov;
         long batches = flow ? (result.ImagesSeen + config.BatchSize - 1) / config.BatchSize : result.TrainAmd.Solves;
         long trials = flow ? batches * 4L * (config.Flow.Points - 1) : result.TrainAmd.AcceptedSteps + result.TrainAmd.RejectedTrials;
@@ -193,5 +196,17 @@ public static class TrainingBenchmark
         var sorted = values.Order().ToList();
         int n = sorted.Count;
         return n == 0 ? double.NaN : n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /// <summary>The process's CPU time at each training-batch report, on the run's own thread (not
+    /// <see cref="Progress{T}"/>, which would post it elsewhere later).</summary>
+    sealed class TrainingCpuClock : IProgress<RunProgress>
+    {
+        public TimeSpan? LastTrainingReport { get; private set; }
+
+        public void Report(RunProgress value)
+        {
+            if (value.Phase == "train") LastTrainingReport = Process.GetCurrentProcess().TotalProcessorTime;
+        }
     }
 }
