@@ -77,8 +77,11 @@ public sealed class AdjointPassSource
     /// (the flow and its adjoint on one kernel), gfe-amd follows adjoint.kernel; auto resolves as amd.kernel's
     /// (<see cref="AmdKernels.Resolve"/>: native on a CPU, torch on a GPU).
     /// </summary>
-    public static AdjointPassSource For(RunConfig config) =>
-        AmdKernels.Resolve(Setting(config)) == AmdKernel.Native ? Native() : Torch;
+    public static AdjointPassSource For(RunConfig config) => Resolved(config) == AmdKernel.Native ? Native() : Torch;
+
+    /// <summary>The kernel a run of <paramref name="config"/> gives its adjoint on this machine (auto resolved); what
+    /// <see cref="For"/> builds and runs.csv records (<see cref="AmdKernels.AdjointRan"/>).</summary>
+    public static AmdKernel Resolved(RunConfig config) => AmdKernels.Resolve(Setting(config));
 
     /// <summary>The setting that chooses the adjoint's kernel for the run's method, before auto is resolved.</summary>
     public static AmdKernel Setting(RunConfig config) =>

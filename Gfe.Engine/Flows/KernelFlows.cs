@@ -10,8 +10,8 @@ namespace Gfe.Engine.Flows;
 /// The RK4 and Nesterov flows on the host <see cref="DecoderKernel"/> (flow.kernel = native): every right-hand side
 /// grad_z L is one kernel forward and one backward to the latent, the RK4 stages are <see cref="HostFlow"/>'s float
 /// loops, and only z0, the images and the result cross into torch. Encodes for training (approximate gradient), for the
-/// test and, with the path kept, for the exact adjoint, whose gradients and R-passes then run on the same kernel
-/// (<see cref="AdjointPasses"/>).
+/// test and, with the path kept, for the exact adjoint, whose gradients and R-passes then run natively too
+/// (<see cref="AdjointPassSource.For"/>).
 /// </summary>
 /// <remarks>One instance per thread (one per run): the kernel's and the flow's buffers are reused between solves.</remarks>
 public sealed class KernelFlows
@@ -75,10 +75,6 @@ public sealed class KernelFlows
         kernel.Forward(z, x, count, losses);
         kernel.Gradient(gradient, norms);
     }
-
-    /// <summary>The exact adjoint's gradients and R-passes for these images on this instance's kernel, at the
-    /// <paramref name="decoder"/>'s current weights.</summary>
-    public IAdjointPasses AdjointPasses(Decoder decoder, Tensor images) => new KernelAdjointPasses(kernel, decoder, images);
 
     internal static float[] Host(Tensor values) => values.detach().reshape(-1).to(ScalarType.Float32).cpu().data<float>().ToArray();
 

@@ -51,11 +51,11 @@ public static class AmdKernels
 
     /// <summary>
     /// The kernel of the exact adjoint's gradients and R-passes in a run of <paramref name="config"/> ("torch" or
-    /// "native"), resolved by the rule the run used (<see cref="Flows.AdjointPassSource.Setting"/>); empty for a run
+    /// "native"), resolved as the run's own passes were (<see cref="Flows.AdjointPassSource.Resolved"/>); empty for a run
     /// without the adjoint (approximate gradient, ae, simulate).
     /// </summary>
     public static string AdjointRan(RunConfig config) =>
         config.Gradient != GradientMode.Adjoint || config.Method is not (RunMethod.GfeAmd or RunMethod.GfeRk4 or RunMethod.GfeNesterov)
             ? ""
-            : Resolve(Flows.AdjointPassSource.Setting(config)) == AmdKernel.Native ? "native" : "torch";
+            : Flows.AdjointPassSource.Resolved(config) == AmdKernel.Native ? "native" : "torch";
 }

@@ -132,7 +132,7 @@ public sealed class KernelFlowTests(ITestOutputHelper output)
         Tensor[] Integral(IAdjointPasses? passes) => nesterov
             ? NesterovAdjoint.FlowIntegral(problem.Decoder, problem.Images, trajectory, new NesterovFlow(problem.Grid, 1e-5), passes)
             : AdjointGradient.FlowIntegral(problem.Decoder, problem.Images, trajectory, problem.Grid.Alpha, AdjointStepper.Rk4, passes);
-        IAdjointPasses Native(SimdPath path) => new KernelFlows(problem.Grid, nesterov, 1e-5, path).AdjointPasses(problem.Decoder, problem.Images);
+        IAdjointPasses Native(SimdPath path) => AdjointPassSource.Native(path).Passes(problem.Decoder, problem.Images);
         var reference = Integral(null);
         var scalar = Integral(Native(SimdPath.Scalar));
 
