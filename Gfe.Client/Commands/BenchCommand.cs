@@ -25,10 +25,11 @@ public static class BenchCommand
         command.Subcommands.Add(CreateMemory(terminal));
         command.Subcommands.Add(SchedulerBenchCommand.Create(terminal));
         command.Subcommands.Add(SearchBenchCommand.Create(terminal));
+        command.Subcommands.Add(AuthorsBenchCommand.Create(terminal));
         return command;
     }
 
-    static Option<int?> Repeats(string what) =>
+    internal static Option<int?> Repeats(string what) =>
         NumberOptions.OptionalWhole("--repeats", what, 1, 1000);
 
     static Command CreateSolvers(Terminal terminal)
@@ -127,12 +128,12 @@ public static class BenchCommand
         return command;
     }
 
-    static Argument<string> DatasetArgument(string what) => new("dataset")
+    internal static Argument<string> DatasetArgument(string what) => new("dataset")
     {
         Description = $"{what} (e.g. mnist, fashion-mnist), from the data directory (${DataPaths.EnvironmentVariable}, else ~/.local/share/gfe/data).",
     };
 
-    static Option<int> TrainSize() => NumberOptions.Whole("--train-size", "Training images (default 480).", 1, 1_000_000, 480);
+    internal static Option<int> TrainSize() => NumberOptions.Whole("--train-size", "Training images (default 480).", 1, 1_000_000, 480);
 
     static Command CreateTraining(Terminal terminal)
     {
@@ -231,6 +232,19 @@ public static class BenchCommand
         return command;
     }
 
+    /// <summary>A dataset from the data directory, or exit code 3 saying how to fetch it.</summary>
+    internal static DatasetSplits LoadDataset(string dataset)
+    {
+        try
+        {
+            return new DatasetStore(DataPaths.DefaultDirectory).Load(dataset);
+        }
+        catch (Exception e) when (e is DataException or IOException or ArgumentException)
+        {
+            throw GfeException.Unavailable($"{dataset}: {e.Message} (fetch it with 'gfe data fetch {dataset}')", e);
+        }
+    }
+
     /// <summary>Whole parity runs per kernel on real data, alternating so both see the same machine load.</summary>
     static int TrainingFigures(Terminal terminal, string dataset, int trainSize, int repeats, bool sideBySide, CancellationToken cancel,
         RunMethod method = RunMethod.GfeAmd, int testSize = 16, GradientMode gradient = GradientMode.Approximate, bool rpassOnly = false)
@@ -239,15 +253,7 @@ public static class BenchCommand
             ? TrainingBenchmark.ParityRun(dataset, trainSize, kernel, amdKernel: rpassOnly ? AmdKernel.Native : null)
             : TrainingBenchmark.ParityFlowRun(dataset, trainSize, method, kernel)) with { TestSize = testSize, Gradient = gradient };
         string steps = method == RunMethod.GfeAmd ? "trials" : "stages";
-        DatasetSplits data;
-        try
-        {
-            data = new DatasetStore(DataPaths.DefaultDirectory).Load(dataset);
-        }
-        catch (Exception e) when (e is DataException or IOException or ArgumentException)
-        {
-            throw GfeException.Unavailable($"{dataset}: {e.Message} (fetch it with 'gfe data fetch {dataset}')", e);
-        }
+        var data = LoadDataset(dataset);
         terminal.Output.WriteLine($"gfe bench training {dataset}: {RunParameters.MethodName(method)} parity, {trainSize} training images, {testSize} test images, B 16, tau 1e4, {gradient.ToString().ToLowerInvariant()} gradient, " +
                                   $"{repeats} repeat(s), 1 torch thread, {Environment.ProcessorCount} cores, SIMD {SimdPaths.Name(SimdPaths.Default)}; {TorchInstructions.Describe(SimdPaths.Default)}");
         var trainingRates = new List<TrainingRate>();
@@ -299,15 +305,7 @@ public static class BenchCommand
 
     static int QualityFigures(Terminal terminal, string dataset, int trainSize, int testSize, int seeds, CancellationToken cancel)
     {
-        DatasetSplits data;
-        try
-        {
-            data = new DatasetStore(DataPaths.DefaultDirectory).Load(dataset);
-        }
-        catch (Exception e) when (e is DataException or IOException or ArgumentException)
-        {
-            throw GfeException.Unavailable($"{dataset}: {e.Message} (fetch it with 'gfe data fetch {dataset}')", e);
-        }
+        var data = LoadDataset(dataset);
         terminal.Output.WriteLine($"gfe bench per-sample-quality {dataset}: {trainSize} training images, {testSize} test images, seeds 0-{seeds - 1}");
         var differences = new Dictionary<string, List<double>>();
         for (int seed = 0; seed < seeds; seed++)

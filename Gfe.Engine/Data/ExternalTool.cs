@@ -3,13 +3,15 @@ using System.Diagnostics;
 
 namespace Gfe.Engine.Data;
 
-/// <summary>Runs a command-line tool (apt-get, dpkg-deb, npm) for an offline source and turns every way it can fail
+/// <summary>Runs a command-line tool (apt-get, dpkg-deb, npm for an offline source; python for the authors' code) and turns every way it can fail
 /// (absent, non-zero exit, hanging) into a one-line <see cref="DataException"/>.</summary>
 public static class ExternalTool
 {
-    /// <summary>Runs <paramref name="tool"/> and returns its standard output.</summary>
+    /// <summary>Runs <paramref name="tool"/> and returns its standard output; <paramref name="environment"/> adds to or
+    /// overrides the inherited environment.</summary>
     public static string Run(
-        string tool, IReadOnlyList<string> arguments, string workingDirectory, TimeSpan timeout, CancellationToken cancel)
+        string tool, IReadOnlyList<string> arguments, string workingDirectory, TimeSpan timeout, CancellationToken cancel,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(tool)
         {
@@ -22,6 +24,7 @@ public static class ExternalTool
         // npm would otherwise look for updates and print funding notices on a machine that may have no internet.
         start.Environment["npm_config_update_notifier"] = "false";
         start.Environment["npm_config_fund"] = "false";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         string commandLine = string.Join(' ', [tool, .. arguments]);
 
         Process process;
