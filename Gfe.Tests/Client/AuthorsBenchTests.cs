@@ -2,6 +2,7 @@ using Gfe.Client.Commands;
 using Gfe.Engine.Benchmarks;
 using Gfe.Engine.Kernels;
 using Xunit;
+using static Gfe.Tests.Client.GfeCli;
 
 namespace Gfe.Tests.Client;
 
@@ -19,14 +20,6 @@ public sealed class AuthorsBenchTests : IDisposable
     /// <summary>A line the real driver printed on this machine (Fashion-MNIST 480, AVX-512 OpenBLAS).</summary>
     const string DriverLine = "authors images=480 train_s=88.838 img_per_s=5.403 img_per_cpu_s=6.223 trials_per_batch=707.7 " +
                               "test_ms_per_image=116.84 test_trials_per_batch=510.0 test_loss=0.3311 matmul_gflops=101.7 torch=1.13.0a0";
-
-    static (int Code, string Output, string Error) Invoke(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = new GfeCommandLine(Terminal.Plain(output, error)).InvokeAsync(args, CancellationToken.None).GetAwaiter().GetResult();
-        return (code, output.ToString(), error.ToString());
-    }
 
     string FakeCheckout()
     {

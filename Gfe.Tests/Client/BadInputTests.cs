@@ -6,6 +6,7 @@ using Gfe.Grains;
 using Gfe.Tests.Cluster;
 using Microsoft.Extensions.Configuration;
 using Xunit;
+using static Gfe.Tests.Client.GfeCli;
 
 namespace Gfe.Tests.Client;
 
@@ -16,14 +17,6 @@ public sealed class BadInputTests : IDisposable
     readonly string directory = Directory.CreateTempSubdirectory("gfe-bad-input-").FullName;
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
-
-    static (int Code, string Output, string Error) Invoke(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = new GfeCommandLine(Terminal.Plain(output, error)).InvokeAsync(args, CancellationToken.None).GetAwaiter().GetResult();
-        return (code, output.ToString(), error.ToString());
-    }
 
     static readonly Type[] NumericTypes =
         [typeof(int), typeof(int?), typeof(long), typeof(long?), typeof(double), typeof(double?), typeof(IReadOnlyList<int>)];

@@ -2,6 +2,7 @@ using System.Globalization;
 using Gfe.Client.Commands;
 using Gfe.Engine.Benchmarks;
 using Xunit;
+using static Gfe.Tests.Client.GfeCli;
 
 namespace Gfe.Tests.Client;
 
@@ -11,14 +12,6 @@ public sealed class BenchCommandTests : IDisposable
     readonly string directory = Directory.CreateTempSubdirectory("gfe-bench-").FullName;
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
-
-    static (int Code, string Output, string Error) Invoke(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = new GfeCommandLine(Terminal.Plain(output, error)).InvokeAsync(args, CancellationToken.None).GetAwaiter().GetResult();
-        return (code, output.ToString(), error.ToString());
-    }
 
     [Fact]
     public void SmallestBench_PrintsATable_AndWritesACsvThatParsesBack()

@@ -1,6 +1,7 @@
 using Gfe.Client.Commands;
 using Gfe.Engine.Data.Files;
 using Xunit;
+using static Gfe.Tests.Client.GfeCli;
 
 namespace Gfe.Tests.Client;
 
@@ -11,14 +12,6 @@ public sealed class DataCommandLineTests : IDisposable
     readonly string directory = Directory.CreateTempSubdirectory("gfe-datacli-").FullName;
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
-
-    static (int Code, string Output, string Error) Invoke(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = new GfeCommandLine(Terminal.Plain(output, error)).InvokeAsync(args, CancellationToken.None).GetAwaiter().GetResult();
-        return (code, output.ToString(), error.ToString());
-    }
 
     /// <summary>A data directory with the dataset 'mine' declared in it (8 samples of 3 values), and a sweep naming it.</summary>
     (string DataDirectory, string SweepFile) DeclaredDatasetAndSweep()
