@@ -37,14 +37,15 @@ public static class AuthorsBenchCommand
         };
         var trainSize = BenchCommand.TrainSize();
         var testImages = NumberOptions.Whole("--test-images", "Test images each side encodes at B 16 after training (default 256: 16 batches, so that one slow batch does not decide the ratio).", 1, 10_000, 256);
-        var repeats = BenchCommand.Repeats("Pairs of runs (default 3); the order alternates, and the table shows each pair and the medians.");
+        var repeats = BenchCommand.Repeats("Rounds of the three runs (default 3), in reverse order every other round; each round's ratios and the medians are printed.");
         var command = new Command("authors", $"""
             Time the authors' Python code and this engine (native kernel, and the torch path as a calibration) at the
             parity setting (GFE-amd, B 16, tau 1e4, their AMD constants, one thread each) on the same machine,
             alternately: training images per CPU-second, AMD trials per batch, the test encoding's time per image, and
             our/their ratio of each (the issue's "8x the authors per core"). Their code trains on the first
-            --train-size images of their own fixed split; ours on its parity split. Their torch's BLAS is held to the SIMD path under test (GFE_SIMD=avx2 ./gfe bench authors ... times
-            both as a CPU without AVX-512 would). Takes 2-3 minutes per pair at the defaults.
+            --train-size images of their own fixed split; ours on its parity split. Their torch's BLAS is held to the
+            SIMD path under test (GFE_SIMD=avx2 ./gfe bench authors ... times both as a CPU without AVX-512 would).
+            Takes 2-3 minutes per round at the defaults.
             {ExitCodes.Help}
             """);
         command.Arguments.Add(dataset);
@@ -66,9 +67,8 @@ public static class AuthorsBenchCommand
         var datasetDirectory = new DatasetStore(DataPaths.DefaultDirectory).DatasetDirectory(dataset);
 
         var path = SimdPaths.Default;
-        var ours = TrainingBenchmark.ParityRun(dataset, trainSize, AmdKernel.Native) with { TestSize = testImages };
         terminal.Output.WriteLine($"gfe bench authors {dataset}: GFE-amd parity, {trainSize} training images, {testImages} test images, B 16, " +
-                                  $"tau 1e4, one thread each, {repeats} pair(s); ours: native kernel, SIMD {SimdPaths.Name(path)}, " +
+                                  $"tau 1e4, one thread each, {repeats} round(s); ours: native kernel, SIMD {SimdPaths.Name(path)}, " +
                                   $"{TorchInstructions.Describe(path)}; theirs: {python}, " +
                                   string.Join(" ", AuthorsCode.Environment(path).Select(kv => $"{kv.Key}={kv.Value}")) +
                                   (Environment.GetEnvironmentVariable("ATEN_CPU_CAPABILITY") is { Length: > 0 } aten ? $" ATEN_CPU_CAPABILITY={aten}" : ""));
@@ -86,25 +86,25 @@ public static class AuthorsBenchCommand
             string[] sides = ["authors", "native", "torch"];
             for (int r = 0; r < repeats; r++)
             {
-                // Reverse the order every other pair, so that a machine getting busier or quieter favours no side.
+                // Reverse the order every other round, so that a machine getting busier or quieter favours no side.
                 foreach (var side in r % 2 == 0 ? sides : sides.Reverse())
                 {
                     if (side == "authors")
                     {
                         var a = Measure(() => AuthorsCode.Measure(python, driver, authorsDirectory, datasetDirectory, trainSize, testImages, path, cancel));
                         theirs.Add(a);
-                        terminal.Output.WriteLine($"  pair {r + 1} authors:      {a.ImagesPerSecond:F2} train img/s, {a.ImagesPerCpuSecond:F2} img per CPU-second, " +
+                        terminal.Output.WriteLine($"  round {r + 1} authors:      {a.ImagesPerSecond:F2} train img/s, {a.ImagesPerCpuSecond:F2} img per CPU-second, " +
                                                   $"{a.TrialsPerBatch:F1} trials/batch, test {a.TestMsPerImage:F1} ms/image, test loss {a.TestLoss:F4}");
                         continue;
                     }
                     var kernel = side == "native" ? AmdKernel.Native : AmdKernel.Torch;
                     var o = TrainingBenchmark.Measure(TrainingBenchmark.ParityRun(dataset, trainSize, kernel) with { TestSize = testImages }, data, cancel);
                     mine[kernel].Add(o);
-                    terminal.Output.WriteLine($"  pair {r + 1} ours, {side,-6}: {o.ImagesPerSecond:F2} train img/s, {o.ImagesPerCpuSecond:F2} img per CPU-second, " +
+                    terminal.Output.WriteLine($"  round {r + 1} ours, {side,-6}: {o.ImagesPerSecond:F2} train img/s, {o.ImagesPerCpuSecond:F2} img per CPU-second, " +
                                               $"{o.TrialsPerBatch:F1} trials/batch, test {1000 / o.TestImagesPerSecond:F1} ms/image, test loss {o.TestLoss:F4}");
                 }
                 var (native, torchPath, authors) = (mine[AmdKernel.Native][r], mine[AmdKernel.Torch][r], theirs[r]);
-                terminal.Output.WriteLine($"  pair {r + 1} ours/theirs: native training per CPU-second {Ratio(native.ImagesPerCpuSecond, authors.ImagesPerCpuSecond)} " +
+                terminal.Output.WriteLine($"  round {r + 1} ours/theirs: native training per CPU-second {Ratio(native.ImagesPerCpuSecond, authors.ImagesPerCpuSecond)} " +
                                           $"(wall {Ratio(native.ImagesPerSecond, authors.ImagesPerSecond)}), test encoding {Ratio(authors.TestMsPerImage, 1000 / native.TestImagesPerSecond)}; " +
                                           $"torch training {Ratio(torchPath.ImagesPerCpuSecond, authors.ImagesPerCpuSecond)}");
             }
