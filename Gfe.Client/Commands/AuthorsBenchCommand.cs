@@ -70,7 +70,7 @@ public static class AuthorsBenchCommand
         terminal.Output.WriteLine($"gfe bench authors {dataset}: GFE-amd parity, {trainSize} training images, {testImages} test images, B 16, " +
                                   $"tau 1e4, one thread each, {repeats} round(s); ours: native kernel, SIMD {SimdPaths.Name(path)}, " +
                                   $"{TorchInstructions.Describe(path)}; theirs: {python}, " +
-                                  string.Join(" ", AuthorsCode.Environment(path).Select(kv => $"{kv.Key}={kv.Value}")) +
+                                  string.Join(" ", AuthorsCode.EnvironmentFor(path).Select(kv => $"{kv.Key}={kv.Value}")) +
                                   (Environment.GetEnvironmentVariable("ATEN_CPU_CAPABILITY") is { Length: > 0 } aten ? $" ATEN_CPU_CAPABILITY={aten}" : ""));
 
         var driver = Path.Combine(Path.GetTempPath(), $"gfe-authors-parity-{Environment.ProcessId}.py");

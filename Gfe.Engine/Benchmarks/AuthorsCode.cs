@@ -53,7 +53,7 @@ public static class AuthorsCode
     /// Rapids Xeon falls back to its SSE3 "Prescott" kernels, 25 instead of 102 GFLOP/s here), so the core is named
     /// after the SIMD path under test: the AVX-512 kernels for avx512, the AVX2 ones for avx2. A value the user set wins.
     /// </summary>
-    public static Dictionary<string, string> Environment(SimdPath path)
+    public static Dictionary<string, string> EnvironmentFor(SimdPath path)
     {
         var environment = new Dictionary<string, string>
         {
@@ -65,7 +65,7 @@ public static class AuthorsCode
             SimdPath.Avx2 => "Haswell",
             _ => null,
         };
-        if (core is not null && string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE")))
+        if (core is not null && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE")))
             environment["OPENBLAS_CORETYPE"] = core;
         return environment;
     }
@@ -92,7 +92,7 @@ public static class AuthorsCode
     {
         var output = ExternalTool.Run(python,
             [driver, "--authors", authorsDirectory, "--data", datasetDirectory, "--train-size", $"{trainSize}", "--test-images", $"{testImages}"],
-            Path.GetTempPath(), TimeSpan.FromHours(6), cancel, Environment(path));
+            Path.GetTempPath(), TimeSpan.FromHours(6), cancel, EnvironmentFor(path));
         return AuthorsRate.Parse(output);
     }
 }

@@ -67,14 +67,14 @@ public sealed class AuthorsBenchTests : IDisposable
         try
         {
             Environment.SetEnvironmentVariable("OPENBLAS_CORETYPE", null);
-            Assert.Equal("SkylakeX", AuthorsCode.Environment(SimdPath.Avx512)["OPENBLAS_CORETYPE"]);
-            Assert.Equal("Haswell", AuthorsCode.Environment(SimdPath.Avx2)["OPENBLAS_CORETYPE"]);
-            Assert.False(AuthorsCode.Environment(SimdPath.Scalar).ContainsKey("OPENBLAS_CORETYPE"));
+            Assert.Equal("SkylakeX", AuthorsCode.EnvironmentFor(SimdPath.Avx512)["OPENBLAS_CORETYPE"]);
+            Assert.Equal("Haswell", AuthorsCode.EnvironmentFor(SimdPath.Avx2)["OPENBLAS_CORETYPE"]);
+            Assert.False(AuthorsCode.EnvironmentFor(SimdPath.Scalar).ContainsKey("OPENBLAS_CORETYPE"));
             Assert.All(new[] { "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS" },
-                v => Assert.Equal("1", AuthorsCode.Environment(SimdPath.Avx2)[v]));
+                v => Assert.Equal("1", AuthorsCode.EnvironmentFor(SimdPath.Avx2)[v]));
 
             Environment.SetEnvironmentVariable("OPENBLAS_CORETYPE", "Zen");
-            Assert.False(AuthorsCode.Environment(SimdPath.Avx512).ContainsKey("OPENBLAS_CORETYPE"));
+            Assert.False(AuthorsCode.EnvironmentFor(SimdPath.Avx512).ContainsKey("OPENBLAS_CORETYPE"));
         }
         finally
         {
