@@ -11,8 +11,8 @@ Data: Fashion-MNIST's IDX files as `gfe data fetch` stores them. The training im
 their own fixed split (numpy RandomState(0) shuffle of the first 50,000 training images), in that order; the test
 images the first --test-images of the test file. Pixels are floats in [0, 1], as torchvision's ToTensor gives.
 
-Prints one line of `key=value` pairs (parsed by `gfe bench authors`): training images per second (wall and per
-CPU-second of this process), AMD trials per batch (calls of their step routine, accepted and rejected), the test
+Prints one line of `key=value` pairs (parsed by `gfe bench authors`): training images per second (wall, and per
+CPU-second of this process after the first batch), AMD trials per batch (calls of their step routine, accepted and rejected), the test
 encoding's milliseconds per image, the test loss (mean per-image BCE), and the rate of a large matmul in this torch.
 """
 import argparse
@@ -116,6 +116,8 @@ def main():
 
     quiet = open(os.devnull, "w")  # their solver prints a line per convergence
     batches = (args.train_size + args.batch - 1) // args.batch
+    # Per CPU-second from the end of the first batch to the end of the last, as `gfe bench` counts ours: the first
+    # batch carries one-time work on both sides. The wall time covers every batch, as ours does.
     wall, cpu = time.perf_counter(), time.process_time()
     with contextlib.redirect_stdout(quiet):
         for b in range(batches):
@@ -126,8 +128,12 @@ def main():
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            if b == 0:
+                first_cpu, first_images = time.process_time(), len(x)
             print(f"batch {b + 1}/{batches}", file=sys.stderr, end="\r", flush=True)
-    train_wall, train_cpu = time.perf_counter() - wall, time.process_time() - cpu
+    train_wall, end_cpu = time.perf_counter() - wall, time.process_time()
+    steady = batches > 1
+    img_per_cpu_s = (args.train_size - first_images) / (end_cpu - first_cpu) if steady else args.train_size / (end_cpu - cpu)
     train_trials = trials[0]
 
     trials[0] = 0
@@ -143,7 +149,7 @@ def main():
     print(" " * 20, file=sys.stderr, end="\r")
 
     print(f"authors images={args.train_size} train_s={train_wall:.3f} img_per_s={args.train_size / train_wall:.3f} "
-          f"img_per_cpu_s={args.train_size / train_cpu:.3f} trials_per_batch={train_trials / batches:.1f} "
+          f"img_per_cpu_s={img_per_cpu_s:.3f} trials_per_batch={train_trials / batches:.1f} "
           f"test_ms_per_image={1000 * test_wall / args.test_images:.2f} test_trials_per_batch="
           f"{trials[0] / ((args.test_images + args.batch - 1) // args.batch):.1f} test_loss={total / args.test_images:.4f} "
           f"matmul_gflops={matmul_gflops:.1f} torch={torch.__version__}")
